@@ -1,0 +1,42 @@
+# minBERT Lab: `make study` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Where `data prepare` reads the CS224N CSVs: the public starter repository by default,
+# or a local mirror folder (CI uses ../shared/data/cs224n).
+DATA_SOURCE ?= https://raw.githubusercontent.com/gpoesia/minbert-default-final-project/7ac8260577fc12a86c7aaf38918056c30054ef39/data
+PROFILE ?= quick
+export HF_HUB_DISABLE_TELEMETRY := 1
+
+.PHONY: install data study test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch is pinned first so no other requirement can pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+data/manifest.json: $(VENV)/.installed
+	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
+
+data: install
+	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
+
+study: install data/manifest.json
+	$(PY) -m minbert_lab study --profile $(PROFILE)
+
+test: install
+	HF_HUB_OFFLINE=1 DATA_SOURCE="$(DATA_SOURCE)" $(PY) -m pytest -q -ra $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check minbert_lab tests benchmarks
+
+bench: install
+	HF_HUB_OFFLINE=1 $(PY) benchmarks/bench_training.py
+
+clean:
+	rm -rf data/raw data/clean data/cache data/manifest.json runs outputs

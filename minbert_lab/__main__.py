@@ -1,0 +1,3 @@
+from minbert_lab.cli import main
+
+raise SystemExit(main())

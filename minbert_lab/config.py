@@ -1,0 +1,194 @@
+"""The study's vocabulary: tasks, heads, losses, regularizers, orderings, profiles, RunConfig.
+
+Everything that can be chosen is named here once; every invalid value raises ``ValueError``
+naming the field and the valid choices, before any data is read or any model is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+TASKS = ("sst", "para", "sts")
+TASK_TITLES = {"sst": "SST-5 sentiment", "para": "Quora paraphrase", "sts": "STS-B similarity"}
+
+SST_HEADS = ("linear",)
+PAIR_HEADS = ("S-CD", "S-CS", "CE")  # Siamese concat-difference, Siamese cosine, cross-encoder
+HEADS = {"sst": SST_HEADS, "para": PAIR_HEADS, "sts": PAIR_HEADS}
+
+# Which loss fits which (task, head): MNR and the cosine embedding loss need two sentence
+# embeddings, so they exist only for Siamese heads.
+LOSSES = {
+    ("sst", "linear"): ("ce", "weighted_ce"),
+    ("para", "S-CD"): ("bce", "mnr"),
+    ("para", "S-CS"): ("bce", "cos_emb", "mnr"),
+    ("para", "CE"): ("bce",),
+    ("sts", "S-CD"): ("mse",),
+    ("sts", "S-CS"): ("mse", "cos_emb"),
+    ("sts", "CE"): ("mse",),
+}
+DEFAULT_LOSS = {"sst": "ce", "para": "bce", "sts": "mse"}
+REGULARIZERS = ("none", "l2", "smart")
+ORDERINGS = ("sequential", "shuffled", "weighted", "proportional", "round_robin")
+POOLINGS = ("cls", "mean")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much data and compute a run gets.
+
+    ``None`` sizes mean the whole split. ``smoke`` exists for tests and CI (its numbers mean
+    nothing); ``quick`` is the CPU default of ``make study``; ``full`` is the paper's setup.
+    """
+
+    name: str
+    train_examples: int | None
+    dev_examples: int | None
+    epochs: int
+    batch_size: int
+    lr: float
+    max_length: int
+    eval_batch_size: int = 128
+
+
+PROFILES = {
+    "smoke": Profile("smoke", 64, 64, 1, 16, 5e-5, 32),
+    "quick": Profile("quick", 1024, 512, 2, 32, 5e-5, 64),
+    "full": Profile("full", None, None, 15, 64, 1e-5, 128),
+}
+
+
+def _choose(field_name: str, value: Any, valid: tuple | list) -> None:
+    if value not in valid:
+        raise ValueError(f"{field_name}={value!r} is not valid; choose one of {list(valid)}")
+
+
+def _positive(field_name: str, value: float, *, allow_zero: bool = False) -> None:
+    if not isinstance(value, (int, float)) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{field_name}={value!r} is not valid; it must be a number {bound}")
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """How one task is fine-tuned: its head, loss and regularizer.
+
+    ``reg_weight`` is lambda for L2 (``lambda * ||theta||_2``) or lambda_s for SMART.
+    """
+
+    head: str
+    loss: str
+    regularizer: str = "none"
+    reg_weight: float = 1.0
+    task_weight: float = 1.0  # multiplies the task's loss
+
+    def validate(self, task: str) -> None:
+        _choose(f"tasks.{task}.head", self.head, HEADS[task])
+        _choose(f"tasks.{task}.loss", self.loss, LOSSES[(task, self.head)])
+        _choose(f"tasks.{task}.regularizer", self.regularizer, REGULARIZERS)
+        _positive(f"tasks.{task}.reg_weight", self.reg_weight, allow_zero=True)
+        _positive(f"tasks.{task}.task_weight", self.task_weight)
+
+
+def default_task(task: str) -> TaskConfig:
+    """The paper's best single-task choice before regularization: linear SST, CE pair heads."""
+    _choose("task", task, TASKS)
+    return TaskConfig(head="linear" if task == "sst" else "CE", loss=DEFAULT_LOSS[task])
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One fine-tuning run, single-task or multitask. Validated on construction.
+
+    ``None`` for ``epochs``, ``batch_size``, ``lr`` and ``max_length`` means "take the
+    profile's value"; use :meth:`resolved` to get the numbers a run really uses.
+    """
+
+    tasks: dict[str, TaskConfig] = field(default_factory=lambda: {"sst": default_task("sst")})
+    profile: str = "quick"
+    checkpoint: str = "minilm-l6"
+    dropout: float = 0.1
+    pooling: str = "cls"
+    shared_trunk: bool = False  # the paper's weight sharing: one Linear + ReLU before all heads
+    ordering: str = "shuffled"
+    ordering_task: str = "sst"  # the favoured task of the ``weighted`` ordering
+    ordering_weight: float = 2.0  # its extra sampling weight
+    ordering_temperature: float = 2.0  # for ``proportional``
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    max_length: int | None = None
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    bucket_by_length: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tasks, dict) or not self.tasks:
+            raise ValueError(f"tasks={self.tasks!r} is not valid; give a non-empty subset of {list(TASKS)}")
+        for task, cfg in self.tasks.items():
+            _choose("tasks", task, TASKS)
+            if not isinstance(cfg, TaskConfig):
+                raise ValueError(f"tasks.{task} must be a TaskConfig, not {type(cfg).__name__}")
+            cfg.validate(task)
+        _choose("profile", self.profile, list(PROFILES))
+        if not isinstance(self.checkpoint, str) or not self.checkpoint:
+            raise ValueError("checkpoint must be a bundled name, a folder or a hub name")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout={self.dropout!r} is not valid; it must be in [0, 1)")
+        _choose("pooling", self.pooling, POOLINGS)
+        _choose("ordering", self.ordering, ORDERINGS)
+        _choose("ordering_task", self.ordering_task, TASKS)
+        _positive("ordering_weight", self.ordering_weight)
+        _positive("ordering_temperature", self.ordering_temperature)
+        for name in ("epochs", "batch_size", "max_length"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name}={value!r} is not valid; it must be an integer >= 1")
+        if self.max_length is not None and not 8 <= self.max_length <= 512:
+            raise ValueError(f"max_length={self.max_length!r} is not valid; it must be in [8, 512]")
+        if self.lr is not None:
+            _positive("lr", self.lr)
+        _positive("weight_decay", self.weight_decay, allow_zero=True)
+        _positive("grad_clip", self.grad_clip, allow_zero=True)
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed={self.seed!r} is not valid; it must be an integer >= 0")
+
+    @property
+    def multitask(self) -> bool:
+        return len(self.tasks) > 1
+
+    def resolved(self) -> RunConfig:
+        """The same config with every ``None`` replaced by the profile's value."""
+        p = PROFILES[self.profile]
+        return dataclasses.replace(
+            self,
+            epochs=self.epochs or p.epochs,
+            batch_size=self.batch_size or p.batch_size,
+            lr=self.lr or p.lr,
+            max_length=self.max_length or p.max_length,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["tasks"] = {t: dataclasses.asdict(c) for t, c in self.tasks.items()}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        d = dict(d)
+        unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown RunConfig fields {sorted(unknown)}")
+        tasks = d.pop("tasks", None)
+        if tasks is not None:
+            d["tasks"] = {t: TaskConfig(**c) for t, c in tasks.items()}
+        return cls(**d)
+
+    def digest(self) -> str:
+        """A stable hash of the resolved config, for cache keys."""
+        text = json.dumps(self.resolved().to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,1 @@
+"""Data: download/copy and verify the CS224N CSVs, clean them, tokenize once, batch."""

@@ -1,0 +1,83 @@
+"""Run (or load) a paper grid and lay it out with the paper's numbers beside ours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from minbert_lab.config import RunConfig
+from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
+from minbert_lab.experiments.cache import RUNS_DIR, run_or_load
+from minbert_lab.experiments.grids import GRIDS, GridRow
+
+METRICS = ("sst_acc", "para_acc", "sts_pearson", "score")
+PROFILE_NOTES = {
+    "smoke": "smoke profile: a few dozen examples, one epoch: these numbers mean nothing",
+    "quick": "quick profile: small subsets, 2 epochs on a CPU: far from the paper's 15 epochs",
+    "full": "full profile: the paper's batch 64, lr 1e-5, 15 epochs, all data",
+}
+
+
+def grid_rows(name: str, profile: str, seed: int = 0) -> list[GridRow]:
+    if name not in GRIDS:
+        raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")
+    return GRIDS[name](profile=profile, seed=seed)
+
+
+def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
+             data_dir: Path | str = DATA_DIR, runs_dir: Path | str = RUNS_DIR,
+             progress: bool = True) -> pd.DataFrame:
+    """Runs or loads every config of a grid; one row per config.
+
+    Columns: ``label``, then for each metric the task trains ``ours_<metric>`` and
+    ``paper_<metric>``, then ``epoch`` (best), ``train_seconds``, ``cached``. ``df.attrs`` holds
+    the profile, checkpoint, data split note and the profile's caveat.
+    """
+    rows = grid_rows(name, profile, seed)
+    records = []
+    for row in tqdm(rows, desc=f"table {name} ({profile})", disable=not progress, unit="run"):
+        result = run_or_load(row.config, data_dir=data_dir, runs_dir=runs_dir, progress=progress)
+        records.append(_record(row, result))
+    frame = pd.DataFrame(records)
+    manifest = load_manifest(data_dir)
+    frame.attrs.update(
+        table=name,
+        profile=profile,
+        checkpoint=rows[0].config.checkpoint,
+        data=split_note(manifest),
+        note=PROFILE_NOTES[profile],
+    )
+    return frame
+
+
+def _record(row: GridRow, result: dict) -> dict:
+    record: dict = {"label": row.label}
+    for metric in METRICS:
+        if metric in result["metrics"] and (metric != "score" or _multitask(row.config)):
+            record[f"ours_{metric}"] = round(result["metrics"][metric], 4)
+            record[f"paper_{metric}"] = row.paper.get(metric)
+    record["epoch"] = result["metrics"]["epoch"] + 1
+    record["train_seconds"] = round(result["timings"]["train_seconds"], 1)
+    record["cached"] = result.get("cached", False)
+    return record
+
+
+def _multitask(config: RunConfig) -> bool:
+    return config.multitask
+
+
+def caption(frame: pd.DataFrame) -> str:
+    a = frame.attrs
+    return (f"Table {a['table']} — checkpoint {a['checkpoint']}; {a['note']}; data: {a['data']}")
+
+
+def to_markdown(frame: pd.DataFrame) -> str:
+    """The table as Markdown, with its caption (profile, checkpoint, split) underneath."""
+    shown = frame.drop(columns=["cached"], errors="ignore")
+    header = "| " + " | ".join(shown.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in shown.columns) + " |"
+    body = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in rec) + " |"
+            for rec in shown.itertuples(index=False)]
+    return "\n".join([header, rule, *body, "", caption(frame), ""])

@@ -1,0 +1,155 @@
+"""Task heads: what turns pooled sentence embeddings into a task's scores.
+
+One class per head of the study (see ``config.HEADS``):
+
+- ``SentimentHead`` ("linear", SST): dropout + one linear layer -> 5 logits.
+- ``SiameseConcatDiffHead`` ("S-CD"): each sentence embedding through the same projection,
+  then ``[u, v, |u - v|]`` -> linear -> one score per pair (Reimers and Gurevych, 2019).
+- ``SiameseCosineHead`` ("S-CS"): the cosine of the two projected embeddings, as a logit for
+  paraphrase or rescaled to the 0-5 label range for similarity.
+- ``CrossEncoderHead`` ("CE"): one linear layer over the pooled embedding of
+  ``[CLS] a [SEP] b [SEP]`` (Devlin et al., 2018).
+
+Pair heads return a ``PairOutput``: the score a loss or a metric reads, plus the projected
+sentence embeddings ``u`` and ``v`` that the embedding losses (MNR, cosine embedding) need.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from minbert_lab.config import HEADS, TASKS
+
+# Which batch form each head consumes (see ``data.batch.Batch``).
+HEAD_FORMS = {"linear": "single", "CE": "cross", "S-CD": "siamese", "S-CS": "siamese"}
+
+
+class PairOutput(NamedTuple):
+    """What a sentence-pair head returns.
+
+    ``score`` is a logit for paraphrase and a 0-5 rating for similarity; ``u`` and ``v`` are the
+    projected sentence embeddings of a Siamese head (``None`` for the cross-encoder).
+    """
+
+    score: torch.Tensor  # (B,)
+    u: torch.Tensor | None  # (B, D)
+    v: torch.Tensor | None  # (B, D)
+
+
+class SharedTrunk(nn.Module):
+    """The paper's weight sharing: one Linear + ReLU applied to every task's pooled embedding."""
+
+    def __init__(self, *, hidden: int):
+        super().__init__()
+        self.dense = nn.Linear(hidden, hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.dense(x))  # (N, H)
+
+
+class SentimentHead(nn.Module):
+    """Dropout and a linear layer over the sentence embedding: ``(B, H) -> (B, num_classes)``."""
+
+    def __init__(self, *, hidden: int, num_classes: int = 5, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.to_logits = nn.Linear(hidden, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.to_logits(self.dropout(x))  # (B, C)
+
+
+class SiameseConcatDiffHead(nn.Module):
+    """S-CD: ``[u, v, |u - v|] -> Linear -> score`` with ``u``, ``v`` the projected sentences.
+
+    Both sentences go through the *same* projection: a Siamese network ties its two towers, so
+    swapping ``a`` and ``b`` swaps ``u`` and ``v`` and leaves ``|u - v|`` unchanged.
+    """
+
+    def __init__(self, *, hidden: int, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.to_proj = nn.Linear(hidden, hidden)
+        self.to_score = nn.Linear(3 * hidden, 1)
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> PairOutput:
+        u = self.to_proj(self.dropout(a))  # (B, H)
+        v = self.to_proj(self.dropout(b))  # (B, H)
+        features = torch.cat([u, v, (u - v).abs()], dim=-1)  # (B, 3H)
+        return PairOutput(self.to_score(features).squeeze(-1), u, v)
+
+
+class SiameseCosineHead(nn.Module):
+    """S-CS: the cosine similarity of the two projected sentence embeddings.
+
+    For ``"sts"`` the score is ``2.5 * (cos + 1)``, the cosine mapped onto the 0-5 rating scale,
+    so MSE compares like with like. For ``"para"`` the score is a logit
+    ``scale * cos + bias`` for binary cross-entropy, with learnable ``scale`` and ``bias``.
+    """
+
+    # Initial logit = 5 * (cos - 0.5). Why these numbers:
+    # - A cosine lives in [-1, 1]; as a raw logit it caps sigmoid at 0.73, so BCE could never
+    #   be confident. Scale 5 lets a pair reach p = 0.92 at cos = 1 and p = 0.08 at cos = 0.
+    # - The bias puts the decision boundary at cos = 0.5, the same rule the MNR and cosine
+    #   embedding losses use to predict (``losses.COSINE_THRESHOLD``), so all three para losses
+    #   on this head start from one decision rule.
+    # - Init matters more than it looks: AdamW moves a scalar by about ``lr`` per step, i.e.
+    #   ~0.1 over the paper's whole run at lr 1e-5, so these two values stay close to where they
+    #   start and the encoder learns to place cosines around them.
+    INIT_SCALE = 5.0
+    INIT_BIAS = -2.5
+
+    def __init__(self, *, hidden: int, dropout: float, task: str):
+        super().__init__()
+        if task not in ("para", "sts"):
+            raise ValueError(f"task={task!r} is not valid; choose one of ['para', 'sts']")
+        self.task = task
+        self.dropout = nn.Dropout(dropout)
+        self.to_proj = nn.Linear(hidden, hidden)
+        if task == "para":
+            self.scale = nn.Parameter(torch.tensor(self.INIT_SCALE))
+            self.bias = nn.Parameter(torch.tensor(self.INIT_BIAS))
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> PairOutput:
+        u = self.to_proj(self.dropout(a))  # (B, H)
+        v = self.to_proj(self.dropout(b))  # (B, H)
+        cos = F.cosine_similarity(u, v, dim=-1)  # (B,)
+        score = self.scale * cos + self.bias if self.task == "para" else 2.5 * (cos + 1)
+        return PairOutput(score, u, v)
+
+
+class CrossEncoderHead(nn.Module):
+    """CE: dropout and a linear layer over the pooled ``[CLS] a [SEP] b [SEP]`` embedding."""
+
+    def __init__(self, *, hidden: int, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.to_score = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> PairOutput:
+        return PairOutput(self.to_score(self.dropout(x)).squeeze(-1), None, None)  # (B,)
+
+
+def make_head(task: str, head: str, *, hidden: int, dropout: float) -> nn.Module:
+    """Builds the head named ``head`` (see ``config.HEADS``) for ``task``.
+
+    Raises:
+        ValueError: unknown task, or a head that does not fit the task.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task={task!r} is not valid; choose one of {list(TASKS)}")
+    if head not in HEADS[task]:
+        raise ValueError(
+            f"head={head!r} is not valid for {task}; choose one of {list(HEADS[task])}"
+        )
+    if head == "linear":
+        return SentimentHead(hidden=hidden, dropout=dropout)
+    if head == "S-CD":
+        return SiameseConcatDiffHead(hidden=hidden, dropout=dropout)
+    if head == "S-CS":
+        return SiameseCosineHead(hidden=hidden, dropout=dropout, task=task)
+    return CrossEncoderHead(hidden=hidden, dropout=dropout)

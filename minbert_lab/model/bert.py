@@ -1,0 +1,313 @@
+"""The minBERT encoder: BERT in one readable file, loadable key for key from Hugging Face.
+
+Parameter names follow ``transformers``' ``modeling_bert.py`` exactly (``LayerNorm`` stays
+capitalised, ``attention.self.query`` keeps its odd ``self``), so a checkpoint's state dict
+copies in without a renaming table; see ``loading.py``. The maths follows BERT: post-LN
+residual blocks, exact (erf) GELU, absolute learned positions, no decoder and no cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, resolve_checkpoint
+from minbert_lab.model.loading import load_weights
+
+ACTIVATIONS = {
+    "gelu": F.gelu,  # exact, via erf, as in the original BERT and HF's "gelu"
+    "relu": F.relu,
+    "gelu_new": partial(F.gelu, approximate="tanh"),  # GPT-2's tanh approximation
+}
+ATTN_IMPLEMENTATIONS = ("sdpa", "manual")
+
+
+@dataclass
+class BertConfig:
+    """The shape of a BERT encoder, with the field names of Hugging Face's ``config.json``."""
+
+    vocab_size: int = 30522
+    hidden_size: int = 768
+    num_hidden_layers: int = 12
+    num_attention_heads: int = 12
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu"
+    hidden_dropout_prob: float = 0.1
+    attention_probs_dropout_prob: float = 0.1
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    layer_norm_eps: float = 1e-12
+    pad_token_id: int = 0
+
+    def __post_init__(self) -> None:
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError(
+                f"hidden_size ({self.hidden_size}) must be divisible by num_attention_heads"
+                f" ({self.num_attention_heads})"
+            )
+        if self.hidden_act not in ACTIVATIONS:
+            raise ValueError(
+                f"hidden_act must be one of {sorted(ACTIVATIONS)}, got {self.hidden_act!r}"
+            )
+        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> BertConfig:
+        """Builds a config from a ``config.json`` dict, ignoring keys it has no field for.
+
+        Raises:
+            ValueError: a value is invalid, or the checkpoint uses relative position embeddings,
+                which this encoder does not implement.
+        """
+        # Silently computing absolute positions for a relative-position model would be wrong.
+        position_type = values.get("position_embedding_type", "absolute")
+        if position_type != "absolute":
+            raise ValueError(f"position_embedding_type must be 'absolute', got {position_type!r}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+    @classmethod
+    def from_folder(cls, folder: str | os.PathLike) -> BertConfig:
+        """Reads ``config.json`` from a Hugging Face model folder."""
+        return cls.from_dict(json.loads((Path(folder) / "config.json").read_text()))
+
+
+class BertEmbeddings(nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(
+            config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id
+        )
+        self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
+        self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None) -> torch.Tensor:
+        T = input_ids.size(1)
+        # Positions are rebuilt on the fly rather than kept as a buffer, so the state dict holds
+        # parameters only and checkpoints' stale ``position_ids`` buffers can simply be dropped.
+        pos = torch.arange(T, device=input_ids.device)  # (T,)
+        if token_type_ids is None:
+            token_type_ids = torch.zeros_like(input_ids)
+        # Summed in Hugging Face's order (word + type, then position) for bitwise-close parity.
+        x = self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
+        x = x + self.position_embeddings(pos)  # (B, T, H)
+        return self.dropout(self.LayerNorm(x))
+
+
+class BertSelfAttention(nn.Module):
+    def __init__(self, config: BertConfig, attn_implementation: str):
+        super().__init__()
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.n_head = config.num_attention_heads
+        self.dropout_p = config.attention_probs_dropout_prob
+        self.attn_implementation = attn_implementation
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        B, T, H = x.shape
+        hs = H // self.n_head
+        q = self.query(x).view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        k = self.key(x).view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        v = self.value(x).view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        # mask: (B, 1, 1, T) bool, True where the key is a real token; padding keys get no weight.
+        if self.attn_implementation == "sdpa":
+            y = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=mask, dropout_p=self.dropout_p if self.training else 0.0
+            )  # (B, nh, T, hs)
+        else:
+            # The explicit path, for debugging and for reading off attention weights.
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # (B, nh, T, T)
+            if mask is not None:
+                # Additive mask as in BERT: the most negative float, so exp() underflows to 0.
+                att = att + (~mask).to(att.dtype) * torch.finfo(att.dtype).min
+            att = F.softmax(att, dim=-1)
+            att = F.dropout(att, p=self.dropout_p, training=self.training)
+            y = att @ v  # (B, nh, T, hs)
+        return y.transpose(1, 2).reshape(B, T, H)  # (B, T, H), heads side by side again
+
+
+class BertAddNorm(nn.Module):
+    """Projects, drops out and adds the residual before LayerNorm: BERT's post-LN sublayer exit.
+
+    It is HF's ``BertSelfOutput`` (``attention.output``) and ``BertOutput`` (``output``) at once;
+    the two differ only in their input width.
+    """
+
+    def __init__(self, in_features: int, config: BertConfig):
+        super().__init__()
+        self.dense = nn.Linear(in_features, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        return self.LayerNorm(self.dropout(self.dense(x)) + residual)  # (B, T, H)
+
+
+class BertLayer(nn.Module):
+    def __init__(self, config: BertConfig, attn_implementation: str):
+        super().__init__()
+        H, D_ff = config.hidden_size, config.intermediate_size
+        # ModuleDicts only to reproduce HF's key paths: attention.self.*, intermediate.dense.*
+        self.attention = nn.ModuleDict(
+            {
+                "self": BertSelfAttention(config, attn_implementation),
+                "output": BertAddNorm(H, config),
+            }
+        )
+        self.intermediate = nn.ModuleDict({"dense": nn.Linear(H, D_ff)})
+        self.output = BertAddNorm(D_ff, config)
+        self.act = ACTIVATIONS[config.hidden_act]
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        x = self.attention["output"](self.attention["self"](x, mask), x)  # (B, T, H)
+        h = self.act(self.intermediate["dense"](x))  # (B, T, D_ff)
+        return self.output(h, x)  # (B, T, H)
+
+
+class MinBert(nn.Module):
+    """A BERT encoder whose parameters are named like Hugging Face's ``BertModel``.
+
+    ``embed`` and ``encode`` are separate steps because SMART perturbs the embedding output and
+    runs the encoder again on it; ``forward`` is simply one after the other.
+
+    Example:
+        >>> model = MinBert.from_pretrained("minilm-l6")
+        >>> hidden = model(input_ids, attention_mask)  # (B, T, 384)
+        >>> sentence = model.pool(hidden)  # (B, 384)
+    """
+
+    def __init__(
+        self, config: BertConfig, *, add_pooler: bool = True, attn_implementation: str = "sdpa"
+    ):
+        super().__init__()
+        self.config = config
+        self.embeddings = BertEmbeddings(config)
+        self.encoder = nn.ModuleDict(
+            {
+                "layer": nn.ModuleList(
+                    BertLayer(config, attn_implementation) for _ in range(config.num_hidden_layers)
+                )
+            }
+        )
+        self.pooler = (
+            nn.ModuleDict({"dense": nn.Linear(config.hidden_size, config.hidden_size)})
+            if add_pooler
+            else None
+        )
+        self.set_attn_implementation(attn_implementation)
+
+    @property
+    def attn_implementation(self) -> str:
+        return self._attn_implementation
+
+    def set_attn_implementation(self, name: str) -> None:
+        """Switches every layer between ``"sdpa"`` (fused kernel) and ``"manual"`` (explicit)."""
+        if name not in ATTN_IMPLEMENTATIONS:
+            raise ValueError(
+                f"attn_implementation must be one of {list(ATTN_IMPLEMENTATIONS)}, got {name!r}"
+            )
+        self._attn_implementation = name
+        for layer in self.encoder["layer"]:
+            layer.attention["self"].attn_implementation = name
+
+    def embed(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Word + position + token-type embeddings, LayerNorm and dropout.
+
+        Args:
+            input_ids: (B, T) token ids.
+            token_type_ids: (B, T) segment ids; all zeros when omitted.
+
+        Returns:
+            (B, T, H) input to the first layer.
+        """
+        return self.embeddings(input_ids, token_type_ids)
+
+    def encode(self, hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        """Runs all layers on an embedding output (possibly perturbed).
+
+        Args:
+            hidden: (B, T, H) output of ``embed``.
+            attention_mask: (B, T) with 1 for real tokens and 0 for padding; None attends to all.
+
+        Returns:
+            (B, T, H) last hidden state.
+        """
+        mask = None if attention_mask is None else attention_mask.bool()[:, None, None, :]
+        for layer in self.encoder["layer"]:
+            hidden = layer(hidden, mask)
+        return hidden
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Returns the last hidden state (B, T, H): ``encode(embed(...))``."""
+        return self.encode(self.embed(input_ids, token_type_ids), attention_mask)
+
+    def pool(self, hidden: torch.Tensor) -> torch.Tensor:
+        """BERT's pooler: tanh of a dense layer on the [CLS] position, (B, T, H) -> (B, H).
+
+        Raises:
+            RuntimeError: the model was built with ``add_pooler=False``.
+        """
+        if self.pooler is None:
+            raise RuntimeError("this MinBert has no pooler: it was built with add_pooler=False")
+        return torch.tanh(self.pooler["dense"](hidden[:, 0]))  # (B, H)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_folder: str | os.PathLike = DEFAULT_CHECKPOINT,
+        *,
+        add_pooler: bool = True,
+        attn_implementation: str = "sdpa",
+        hidden_dropout_prob: float | None = None,
+        attention_probs_dropout_prob: float | None = None,
+    ) -> MinBert:
+        """Builds the encoder from a Hugging Face BERT checkpoint, key for key.
+
+        The model comes back in eval mode, as with ``transformers``; call ``.train()`` to
+        fine-tune.
+
+        Args:
+            name_or_folder: anything ``resolve_checkpoint`` accepts: ``"minilm-l6"``, a local
+                folder, or a hub name.
+            add_pooler: build and load ``pooler.dense``; False drops the checkpoint's pooler.
+            attn_implementation: ``"sdpa"`` or ``"manual"``.
+            hidden_dropout_prob: overrides the checkpoint's value when given.
+            attention_probs_dropout_prob: overrides the checkpoint's value when given.
+
+        Raises:
+            FileNotFoundError: no such checkpoint folder, or no weights in it.
+            ValueError: the weights do not match the config (the error names the keys).
+        """
+        folder = resolve_checkpoint(name_or_folder)
+        overrides = {
+            "hidden_dropout_prob": hidden_dropout_prob,
+            "attention_probs_dropout_prob": attention_probs_dropout_prob,
+        }
+        config = dataclasses.replace(
+            BertConfig.from_folder(folder), **{k: v for k, v in overrides.items() if v is not None}
+        )
+        model = cls(config, add_pooler=add_pooler, attn_implementation=attn_implementation)
+        load_weights(model, folder)
+        return model.eval()

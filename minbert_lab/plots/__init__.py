@@ -1,0 +1,1 @@
+"""Plots: library functions that return matplotlib Figures; notebooks only show and save them."""

@@ -1,0 +1,40 @@
+"""The paper's L2 penalty: ``lambda * ||theta||_2`` added to a task's loss."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+
+
+class L2Penalty:
+    """``weight * ||theta||_2`` over the trainable parameters, the norm itself (not squared).
+
+    This is the paper's ``F(theta) = L(theta) + lambda ||theta||_2``. It is not AdamW's weight
+    decay: decay shrinks each weight by ``lr * wd * w`` outside the gradient, while this term
+    goes through the gradient (and Adam's rescaling), and its gradient ``theta / ||theta||``
+    has a fixed size whatever the weights' magnitude.
+
+    Example:
+        >>> loss = task_loss + L2Penalty(1e-3)(model)
+    """
+
+    def __init__(self, weight: float):
+        if weight < 0:
+            raise ValueError(f"weight={weight!r} is not valid; it must be >= 0")
+        self.weight = weight
+
+    def __call__(self, parameters: nn.Module | Iterable[torch.Tensor]) -> torch.Tensor:
+        """The penalty for a module's (or an iterable's) parameters that require grad."""
+        if isinstance(parameters, nn.Module):
+            parameters = parameters.parameters()
+        # The norm of the per-tensor norms equals the norm of all weights concatenated, without
+        # copying 100M parameters into one vector.
+        norms = [torch.linalg.vector_norm(p) for p in parameters if p.requires_grad]
+        if not norms:
+            raise ValueError("L2Penalty got no trainable parameters")
+        return self.weight * torch.linalg.vector_norm(torch.stack(norms))
+
+    def __repr__(self) -> str:
+        return f"L2Penalty(weight={self.weight})"

@@ -1,0 +1,1 @@
+"""Training: multitask batch orderings, task batch streams, the loop and its parts."""

@@ -1,0 +1,221 @@
+"""One training loop for every strategy: single-task or multitask, any heads, losses,
+regularizers and batch ordering. Returns a plain-JSON result (see :func:`train`)."""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+import minbert_lab
+from minbert_lab.config import PROFILES, RunConfig
+from minbert_lab.data.batching import make_batches
+from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split, split_note
+from minbert_lab.losses import make_loss
+from minbert_lab.model import MinBert
+from minbert_lab.multitask_model import MultitaskModel
+from minbert_lab.regularizers import make_regularizer
+from minbert_lab.training.metrics import METRIC_OF, composite, task_metric
+from minbert_lab.training.ordering import make_task_order
+from minbert_lab.training.task_batches import CyclingBatches
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class Trainee:
+    """What a run trains: the model, and per task its data, loss and regularizer."""
+
+    model: MultitaskModel
+    train: dict[str, TaskSplit]
+    dev: dict[str, TaskSplit]
+    losses: dict
+    regularizers: dict
+
+
+def build(config: RunConfig, data_dir: Path | str = DATA_DIR) -> Trainee:
+    """Loads data and checkpoint and assembles the model for a resolved config."""
+    profile = PROFILES[config.profile]
+    train = {t: load_split(t, "train", checkpoint=config.checkpoint,
+                           limit=profile.train_examples, data_dir=data_dir) for t in config.tasks}
+    dev = {t: load_split(t, "dev", checkpoint=config.checkpoint,
+                         limit=profile.dev_examples, data_dir=data_dir) for t in config.tasks}
+    torch.manual_seed(config.seed)
+    encoder = MinBert.from_pretrained(config.checkpoint, add_pooler=False)
+    model = MultitaskModel(encoder, config.tasks, dropout=config.dropout,
+                           pooling=config.pooling, shared_trunk=config.shared_trunk)
+    losses, regularizers = {}, {}
+    for task, tc in config.tasks.items():
+        counts = torch.bincount(train[task].labels, minlength=5).tolist() if task == "sst" else None
+        losses[task] = make_loss(task, tc.loss, class_counts=counts)
+        regularizers[task] = make_regularizer(tc.regularizer, tc.reg_weight, task_kind=task)
+    return Trainee(model, train, dev, losses, regularizers)
+
+
+def make_optimizer(model: torch.nn.Module, config: RunConfig) -> torch.optim.Optimizer:
+    """AdamW, fused where this build and device support it (one kernel for all parameters)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    try:
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | None = None,
+          progress: bool = True) -> dict:
+    """Fine-tunes per ``config`` and evaluates on dev after every epoch.
+
+    Returns:
+        A JSON-ready dict: ``config``, ``metrics`` (best epoch by dev composite), ``history``
+        (per-step training loss per task; per-epoch dev metrics), ``predictions`` (the best
+        epoch's dev predictions, for error analysis), ``timings``, ``environment``, ``data``.
+
+    Raises:
+        TrainingDivergedError: a loss became NaN or infinite (step and task named).
+    """
+    config = config.resolved()
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    trainee = build(config, data_dir)
+    model = trainee.model.to(device)
+    optimizer = make_optimizer(model, config)
+    forms = {t: model.input_form(t) for t in config.tasks}
+
+    def task_batches(task: str, epoch: int) -> CyclingBatches:
+        def one_pass(pass_index: int):
+            seed = config.seed * 1_000_003 + epoch * 1_009 + pass_index
+            return make_batches(trainee.train[task], forms[task], batch_size=config.batch_size,
+                                max_length=config.max_length, seed=seed,
+                                bucket=config.bucket_by_length)
+        return CyclingBatches(one_pass)
+
+    n_batches = {t: math.ceil(len(trainee.train[t]) / config.batch_size) for t in config.tasks}
+    ordering = make_task_order(config.ordering, n_batches, seed=config.seed,
+                               task=config.ordering_task, weight=config.ordering_weight,
+                               temperature=config.ordering_temperature)
+    steps, epochs = [], []
+    best = {"score": -math.inf}
+    train_seconds = eval_seconds = 0.0
+    examples = 0
+    step = 0
+    for epoch in range(config.epochs):
+        order = ordering.order(epoch)
+        sources = {t: task_batches(t, epoch) for t in config.tasks}
+        model.train()
+        started = time.perf_counter()
+        bar = tqdm(order, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
+                   leave=False, unit="batch")
+        for task in bar:
+            batch = sources[task].next().to(device)
+            loss = training_loss(trainee, model, task, batch)
+            if not torch.isfinite(loss):
+                raise TrainingDivergedError(
+                    f"loss became {loss.item()} at step {step} (epoch {epoch + 1}, task {task},"
+                    f" batch ids {batch.ids[:3]}...); lower the learning rate or check the data"
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            for reg in trainee.regularizers.values():
+                if hasattr(reg, "update"):
+                    reg.update()
+            steps.append({"step": step, "epoch": epoch, "task": task, "loss": loss.item()})
+            examples += batch.size
+            step += 1
+            bar.set_postfix(task=task, loss=f"{loss.item():.3f}")
+        train_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        metrics, predictions = evaluate(trainee, model, forms, config, device)
+        eval_seconds += time.perf_counter() - started
+        epochs.append({"epoch": epoch, **metrics})
+        if progress:
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
+            tqdm.write(f"epoch {epoch + 1}/{config.epochs}: {shown}")
+        if metrics["score"] > best["score"]:
+            best = {**metrics, "epoch": epoch}
+            best_predictions = predictions
+
+    manifest = load_manifest(data_dir)
+    return {
+        "config": config.to_dict(),
+        "metrics": best,
+        "history": {"steps": steps, "epochs": epochs},
+        "predictions": best_predictions,
+        "timings": {
+            "train_seconds": train_seconds,
+            "eval_seconds": eval_seconds,
+            "train_examples_per_second": examples / train_seconds if train_seconds else None,
+        },
+        "model": {"parameters": sum(p.numel() for p in model.parameters())},
+        "environment": {
+            "minbert_lab": minbert_lab.__version__,
+            "torch": torch.__version__,
+            "device": str(device),
+            "threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+        },
+        "data": {
+            "quora_split": manifest["quora_split"],
+            "split_note": split_note(manifest),
+            "train_examples": {t: len(d) for t, d in trainee.train.items()},
+            "dev_examples": {t: len(d) for t, d in trainee.dev.items()},
+        },
+    }
+
+
+def training_loss(trainee: Trainee, model: MultitaskModel, task: str, batch) -> torch.Tensor:
+    """Task loss, times the task weight, plus the task's regularizer."""
+    tc_weight = trainee.model.task_configs[task].task_weight
+    reg = trainee.regularizers[task]
+    if reg is None:
+        outputs = model(batch)
+        return tc_weight * trainee.losses[task](outputs, batch.labels)
+    embeddings = model.embed(batch)
+    outputs = model.forward_from_embeddings(batch, embeddings)
+    loss = trainee.losses[task](outputs, batch.labels)
+    return tc_weight * loss + reg.penalty(model, batch, embeddings, outputs)
+
+
+@torch.inference_mode()
+def evaluate(trainee: Trainee, model: MultitaskModel, forms: dict, config: RunConfig,
+             device: torch.device) -> tuple[dict, dict]:
+    """Dev metrics per task and the composite; plus per-example predictions."""
+    model.eval()
+    metrics, predictions = {}, {}
+    eval_batch = PROFILES[config.profile].eval_batch_size
+    for task, data in trainee.dev.items():
+        preds, scores, ids = [], [], []
+        for batch in make_batches(data, forms[task], batch_size=eval_batch,
+                                  max_length=config.max_length, shuffle=False, bucket=True):
+            batch = batch.to(device)
+            outputs = model(batch)
+            loss_fn = trainee.losses[task]
+            preds.append(loss_fn.predict(outputs).float().cpu())
+            scores.append(_confidence(outputs).float().cpu())
+            ids += batch.ids
+        pred = torch.cat(preds).numpy()
+        order = {i: k for k, i in enumerate(ids)}
+        index = np.array([order[i] for i in data.frame["id"]])
+        pred, score = pred[index], torch.cat(scores).numpy()[index]
+        labels = data.labels.numpy()
+        metrics[METRIC_OF[task]] = task_metric(task, pred, labels)
+        predictions[task] = {"ids": data.frame["id"].tolist(), "labels": labels.tolist(),
+                             "predictions": pred.tolist(), "scores": score.tolist()}
+    metrics["score"] = composite(metrics)
+    return metrics, predictions
+
+
+def _confidence(outputs) -> torch.Tensor:
+    """A per-example score for error analysis: max class probability, or the raw pair score."""
+    if isinstance(outputs, torch.Tensor):
+        return outputs.softmax(-1).max(-1).values
+    return outputs.score
