@@ -123,6 +123,7 @@ class RunConfig:
     max_length: int | None = None
     weight_decay: float = 0.0
     grad_clip: float = 1.0
+    bregman_weight: float = 0.0  # SMART's Bregman proximal point term (EMA teacher); 0 = off
     bucket_by_length: bool = True
     seed: int = 0
 
@@ -154,6 +155,7 @@ class RunConfig:
             _positive("lr", self.lr)
         _positive("weight_decay", self.weight_decay, allow_zero=True)
         _positive("grad_clip", self.grad_clip, allow_zero=True)
+        _positive("bregman_weight", self.bregman_weight, allow_zero=True)
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed={self.seed!r} is not valid; it must be an integer >= 0")
 

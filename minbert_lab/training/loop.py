@@ -20,7 +20,13 @@ from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_spl
 from minbert_lab.losses import make_loss
 from minbert_lab.model import MinBert
 from minbert_lab.multitask_model import MultitaskModel
-from minbert_lab.regularizers import make_regularizer
+from minbert_lab.regularizers import (
+    TASK_KINDS,
+    BregmanProximalPoint,
+    L2Penalty,
+    SmartRegularizer,
+    make_regularizer,
+)
 from minbert_lab.training.metrics import METRIC_OF, composite, task_metric
 from minbert_lab.training.ordering import make_task_order
 from minbert_lab.training.task_batches import CyclingBatches
@@ -34,14 +40,17 @@ class TrainingDivergedError(RuntimeError):
 class Trainee:
     """What a run trains: the model, and per task its data, loss and regularizer."""
 
+    config: RunConfig
     model: MultitaskModel
     train: dict[str, TaskSplit]
     dev: dict[str, TaskSplit]
     losses: dict
     regularizers: dict
+    bregman: BregmanProximalPoint | None = None
 
 
-def build(config: RunConfig, data_dir: Path | str = DATA_DIR) -> Trainee:
+def build(config: RunConfig, data_dir: Path | str = DATA_DIR,
+          device: torch.device | str = "cpu") -> Trainee:
     """Loads data and checkpoint and assembles the model for a resolved config."""
     profile = PROFILES[config.profile]
     train = {t: load_split(t, "train", checkpoint=config.checkpoint,
@@ -50,14 +59,17 @@ def build(config: RunConfig, data_dir: Path | str = DATA_DIR) -> Trainee:
                          limit=profile.dev_examples, data_dir=data_dir) for t in config.tasks}
     torch.manual_seed(config.seed)
     encoder = MinBert.from_pretrained(config.checkpoint, add_pooler=False)
-    model = MultitaskModel(encoder, config.tasks, dropout=config.dropout,
-                           pooling=config.pooling, shared_trunk=config.shared_trunk)
+    model = MultitaskModel.from_config(encoder, config).to(device)
     losses, regularizers = {}, {}
     for task, tc in config.tasks.items():
         counts = torch.bincount(train[task].labels, minlength=5).tolist() if task == "sst" else None
-        losses[task] = make_loss(task, tc.loss, class_counts=counts)
-        regularizers[task] = make_regularizer(tc.regularizer, tc.reg_weight, task_kind=task)
-    return Trainee(model, train, dev, losses, regularizers)
+        losses[task] = make_loss(task, tc.loss, class_counts=counts).to(device)
+        regularizers[task] = make_regularizer(tc.regularizer, tc.reg_weight,
+                                              task_kind=TASK_KINDS[task])
+    bregman = None
+    if config.bregman_weight:
+        bregman = BregmanProximalPoint(model, weight=config.bregman_weight)
+    return Trainee(config, model, train, dev, losses, regularizers, bregman)
 
 
 def make_optimizer(model: torch.nn.Module, config: RunConfig) -> torch.optim.Optimizer:
@@ -83,8 +95,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     """
     config = config.resolved()
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    trainee = build(config, data_dir)
-    model = trainee.model.to(device)
+    trainee = build(config, data_dir, device)
+    model = trainee.model
     optimizer = make_optimizer(model, config)
     forms = {t: model.input_form(t) for t in config.tasks}
 
@@ -125,9 +137,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             if config.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
-            for reg in trainee.regularizers.values():
-                if hasattr(reg, "update"):
-                    reg.update()
+            if trainee.bregman is not None:
+                trainee.bregman.update()
             steps.append({"step": step, "epoch": epoch, "task": task, "loss": loss.item()})
             examples += batch.size
             step += 1
@@ -173,16 +184,21 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
 
 
 def training_loss(trainee: Trainee, model: MultitaskModel, task: str, batch) -> torch.Tensor:
-    """Task loss, times the task weight, plus the task's regularizer."""
-    tc_weight = trainee.model.task_configs[task].task_weight
-    reg = trainee.regularizers[task]
-    if reg is None:
-        outputs = model(batch)
-        return tc_weight * trainee.losses[task](outputs, batch.labels)
+    """``task_weight * loss`` plus the task's regularizer and the optional Bregman term."""
     embeddings = model.embed(batch)
     outputs = model.forward_from_embeddings(batch, embeddings)
-    loss = trainee.losses[task](outputs, batch.labels)
-    return tc_weight * loss + reg.penalty(model, batch, embeddings, outputs)
+    loss = trainee.config.tasks[task].task_weight * trainee.losses[task](outputs, batch.labels)
+    reg = trainee.regularizers[task]
+    if isinstance(reg, L2Penalty):
+        loss = loss + reg(model)
+    elif isinstance(reg, SmartRegularizer):
+        def perturbed(e: torch.Tensor):
+            return model.forward_from_embeddings(batch, e)
+        loss = loss + reg(perturbed, embeddings, outputs)
+    if trainee.bregman is not None:
+        kind = "mse" if TASK_KINDS[task] == "regression" else "sym_kl"
+        loss = loss + trainee.bregman(outputs, batch, kind=kind)
+    return loss
 
 
 @torch.inference_mode()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import minbert_lab.training.loop as loop
+from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.experiments.cache import result_path, run_or_load
+
+CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "ce")}, profile="smoke")
+
+
+def test_second_call_loads_without_training(data_dir: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False)
+    assert first["cached"] is False
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached run trained again")
+
+    monkeypatch.setattr(loop, "train", no_training)
+    second = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False)
+    assert second["cached"] is True
+    assert second["metrics"] == first["metrics"]
+
+
+def test_damaged_result_is_recomputed_with_a_warning(data_dir: Path, tmp_path: Path) -> None:
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False)
+    path = result_path(CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    stored = json.loads(path.read_text())
+    stored["result"]["metrics"]["sst_acc"] = 0.99  # an edit the checksum must catch
+    path.write_text(json.dumps(stored))
+    with pytest.warns(UserWarning, match="damaged"):
+        again = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False)
+    assert again["cached"] is False and again["metrics"]["sst_acc"] != 0.99
+    path.write_text(path.read_text()[:100])  # truncated
+    with pytest.warns(UserWarning, match="damaged"):
+        assert run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path,
+                           progress=False)["cached"] is False
+
+
+def test_key_depends_on_config_and_data(data_dir: Path, tmp_path: Path) -> None:
+    other = RunConfig(tasks=CONFIG.tasks, profile="smoke", dropout=0.3)
+    assert result_path(CONFIG, data_dir=data_dir) != result_path(other, data_dir=data_dir)

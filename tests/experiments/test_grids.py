@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minbert_lab.experiments.grids import GRIDS
+from minbert_lab.experiments.tables import grid_rows
+
+
+def test_grids_have_the_papers_rows() -> None:
+    sizes = {name: len(grid_rows(name, "smoke")) for name in GRIDS}
+    assert sizes == {"1": 3, "2": 7, "3": 4, "4": 7, "dropout": 9}
+    table4 = grid_rows("4", "smoke")
+    assert table4[0].config.ordering == "sequential"
+    assert table4[-1].config.shared_trunk is True
+    assert table4[-1].paper["score"] == 0.747
+    assert all(row.config.multitask for row in table4)
+
+
+def test_unknown_table_is_rejected() -> None:
+    with pytest.raises(ValueError, match="table='5'"):
+        grid_rows("5", "smoke")
+
+
+@pytest.mark.slow
+def test_cli_prints_table4_smoke_with_paper_columns(data_dir: Path, tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "minbert_lab", "--data-dir", str(data_dir), "table", "4",
+         "--profile", "smoke", "--runs-dir", str(tmp_path)],
+        capture_output=True, text=True, check=True, timeout=900,
+    ).stdout
+    assert "paper_score" in out and "ours_score" in out
+    assert "Shuffled + SST unreg'd + shared linear" in out and "0.747" in out
+    assert "smoke profile" in out and "carved from quora-dev.csv" in out

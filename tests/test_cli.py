@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from minbert_lab.cli import main
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["run", "--tasks", "sst,nli"], "--tasks: 'nli'"),
+    (["run", "--tasks", "sst", "--loss", "sst=mnr"], "tasks.sst.loss='mnr'"),
+    (["run", "--tasks", "para", "--head", "para=CE", "--loss", "para=cos_emb"], "cos_emb"),
+    (["run", "--reg", "sst"], "--reg 'sst'"),
+    (["run", "--epochs", "0"], "epochs=0"),
+    (["run", "--dropout", "2"], "dropout=2.0"),
+])
+def test_bad_run_arguments_get_usage_not_traceback(argv, message, capsys) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and message in err and "Traceback" not in err
+
+
+def test_unknown_command_and_choice_exit_2(capsys) -> None:
+    for argv in (["bogus"], ["table", "9"], ["run", "--ordering", "random"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_missing_data_is_a_clear_error(tmp_path, capsys) -> None:
+    assert main(["--data-dir", str(tmp_path), "run", "--profile", "smoke"]) == 1
+    assert "data prepare" in capsys.readouterr().err

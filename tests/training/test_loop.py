@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.training.loop import TrainingDivergedError, train
+from minbert_lab.training.metrics import composite, task_metric
+
+ALL_TASKS = {"sst": TaskConfig("linear", "ce"), "para": TaskConfig("CE", "bce"),
+             "sts": TaskConfig("S-CS", "mse")}
+
+
+def test_metrics_and_composite() -> None:
+    assert task_metric("sst", np.array([1, 2, 3]), np.array([1, 2, 4])) == pytest.approx(2 / 3)
+    assert task_metric("sts", np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])) == pytest.approx(1)
+    assert task_metric("sts", np.array([1.0, 1.0]), np.array([2.0, 4.0])) == 0.0
+    metrics = {"sst_acc": 0.5, "para_acc": 0.8, "sts_pearson": 0.6}
+    assert composite(metrics) == pytest.approx((0.5 + 0.8 + 0.8) / 3)
+    assert composite({"sts_pearson": 0.0}) == 0.5
+
+
+def test_smoke_multitask_run_records_history_and_predictions(data_dir: Path) -> None:
+    result = train(RunConfig(tasks=ALL_TASKS, profile="smoke"), data_dir=data_dir, progress=False)
+    steps = result["history"]["steps"]
+    assert {s["task"] for s in steps} == {"sst", "para", "sts"}
+    assert len(steps) == 3 * 4  # 64 examples / batch 16, per task, one epoch
+    assert set(result["metrics"]) >= {"sst_acc", "para_acc", "sts_pearson", "score", "epoch"}
+    preds = result["predictions"]
+    assert len(preds["sst"]["predictions"]) == len(preds["sst"]["labels"]) == 64
+    assert set(preds["sst"]["predictions"]) <= {0, 1, 2, 3, 4}
+    assert all(0 <= p <= 5 for p in preds["sts"]["predictions"])
+    assert result["data"]["quora_split"] == "carved-from-dev"
+    assert result["timings"]["train_examples_per_second"] > 0
+
+
+def test_same_seed_repeats_and_another_seed_differs(data_dir: Path) -> None:
+    config = RunConfig(tasks={"sts": TaskConfig("CE", "mse")}, profile="smoke")
+    first = train(config, data_dir=data_dir, progress=False)
+    again = train(config, data_dir=data_dir, progress=False)
+    other = train(RunConfig(tasks=config.tasks, profile="smoke", seed=1), data_dir=data_dir,
+                  progress=False)
+    assert first["metrics"] == again["metrics"]
+    assert [s["loss"] for s in first["history"]["steps"]] == [
+        s["loss"] for s in again["history"]["steps"]]
+    assert first["metrics"] != other["metrics"]
+
+
+@pytest.mark.slow
+def test_training_lowers_the_loss_on_every_task(data_dir: Path) -> None:
+    config = RunConfig(tasks=ALL_TASKS, profile="smoke", epochs=4, lr=1e-4, ordering="round_robin")
+    steps = train(config, data_dir=data_dir, progress=False)["history"]["steps"]
+    for task in ALL_TASKS:
+        losses = [s["loss"] for s in steps if s["task"] == task]
+        first, last = np.mean(losses[:4]), np.mean(losses[-4:])
+        assert last < first, f"{task}: training loss went from {first:.3f} to {last:.3f}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task_config", [
+    {"sst": TaskConfig("linear", "weighted_ce", "smart", 1.0)},
+    {"para": TaskConfig("S-CD", "mnr", "l2", 0.01)},
+    {"para": TaskConfig("S-CS", "cos_emb")},
+    {"sts": TaskConfig("S-CS", "cos_emb", "smart", 1.0)},
+    {"sts": TaskConfig("S-CD", "mse")},
+])
+def test_every_strategy_trains(task_config: dict, data_dir: Path) -> None:
+    config = RunConfig(tasks=task_config, profile="smoke", bregman_weight=0.5, shared_trunk=True,
+                       ordering="weighted")
+    result = train(config, data_dir=data_dir, progress=False)
+    assert np.isfinite(result["metrics"]["score"])
+
+
+def test_divergence_stops_with_step_and_task(data_dir: Path) -> None:
+    config = RunConfig(tasks={"sts": TaskConfig("CE", "mse")}, profile="smoke", lr=1e6)
+    with pytest.raises(TrainingDivergedError, match=r"at step \d+ .*task sts"):
+        train(config, data_dir=data_dir, progress=False)
