@@ -63,7 +63,9 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     for item in items:
         task, sep, value = item.partition("=")
         if not sep or task not in TASKS:
-            raise ValueError(f"{flag} {item!r} is not valid; write TASK=VALUE with TASK in {list(TASKS)}")
+            raise ValueError(
+                f"{flag} {item!r} is not valid; write TASK=VALUE with TASK in {list(TASKS)}"
+            )
         out[task] = value
     return out
 

@@ -55,7 +55,7 @@ class Profile:
 
 
 PROFILES = {
-    "smoke": Profile("smoke", 64, 64, 1, 16, 5e-5, 32),
+    "smoke": Profile("smoke", 32, 32, 1, 16, 5e-5, 32),
     "quick": Profile("quick", 1024, 512, 2, 32, 5e-5, 64),
     "full": Profile("full", None, None, 15, 64, 1e-5, 128),
 }
@@ -125,11 +125,14 @@ class RunConfig:
     grad_clip: float = 1.0
     bregman_weight: float = 0.0  # SMART's Bregman proximal point term (EMA teacher); 0 = off
     bucket_by_length: bool = True
+    pad_to: int | None = None  # pad every training batch to this length (benchmark baseline)
     seed: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.tasks, dict) or not self.tasks:
-            raise ValueError(f"tasks={self.tasks!r} is not valid; give a non-empty subset of {list(TASKS)}")
+            raise ValueError(
+                f"tasks={self.tasks!r} is not valid; give a non-empty subset of {list(TASKS)}"
+            )
         for task, cfg in self.tasks.items():
             _choose("tasks", task, TASKS)
             if not isinstance(cfg, TaskConfig):
@@ -149,6 +152,8 @@ class RunConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name}={value!r} is not valid; it must be an integer >= 1")
+        if self.pad_to is not None and (not isinstance(self.pad_to, int) or self.pad_to < 8):
+            raise ValueError(f"pad_to={self.pad_to!r} is not valid; None or an integer >= 8")
         if self.max_length is not None and not 8 <= self.max_length <= 512:
             raise ValueError(f"max_length={self.max_length!r} is not valid; it must be in [8, 512]")
         if self.lr is not None:

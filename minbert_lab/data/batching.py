@@ -16,9 +16,10 @@ from minbert_lab.data.splits import TaskSplit
 FORMS = ("single", "cross", "siamese")
 
 
-def pad(seqs: list[torch.Tensor], types: list[torch.Tensor] | None = None) -> Encoded:
-    """Right-pads id sequences with 0 ([PAD]) to the longest one."""
-    width = max(len(s) for s in seqs)
+def pad(seqs: list[torch.Tensor], types: list[torch.Tensor] | None = None,
+        width: int | None = None) -> Encoded:
+    """Right-pads id sequences with 0 ([PAD]) to the longest one (or to ``width``)."""
+    width = max(max(len(s) for s in seqs), width or 0)
     ids = torch.zeros(len(seqs), width, dtype=torch.int64)
     mask = torch.zeros(len(seqs), width, dtype=torch.int64)
     token_types = torch.zeros(len(seqs), width, dtype=torch.int64)
@@ -37,7 +38,9 @@ def truncate(seq: torch.Tensor, max_length: int) -> torch.Tensor:
     return torch.cat([seq[: max_length - 1], seq[-1:]])
 
 
-def cross_pair(a: torch.Tensor, b: torch.Tensor, max_length: int) -> tuple[torch.Tensor, torch.Tensor]:
+def cross_pair(
+    a: torch.Tensor, b: torch.Tensor, max_length: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``[CLS] a [SEP] b [SEP]`` and its token types, trimming the longer sentence first."""
     a_body, b_body = a[1:-1], b[1:-1]  # without [CLS]/[SEP]
     budget = max_length - 3
@@ -53,17 +56,22 @@ def cross_pair(a: torch.Tensor, b: torch.Tensor, max_length: int) -> tuple[torch
     return ids, types
 
 
-def collate(data: TaskSplit, index: list[int], form: str, max_length: int) -> Batch:
-    """One batch of the rows ``index`` in the given form (see :class:`Batch`)."""
+def collate(data: TaskSplit, index: list[int], form: str, max_length: int,
+            pad_to: int | None = None) -> Batch:
+    """One batch of the rows ``index`` in the given form (see :class:`Batch`).
+
+    ``pad_to`` pads every batch to that fixed length (the static-padding baseline of the
+    speed benchmark); by default a batch is as long as its longest row.
+    """
     if form == "single":
-        inputs = pad([truncate(data.a[i], max_length) for i in index])
+        inputs = pad([truncate(data.a[i], max_length) for i in index], width=pad_to)
     elif form == "siamese":
         rows = [truncate(data.a[i], max_length) for i in index]
         rows += [truncate(data.b[i], max_length) for i in index]
-        inputs = pad(rows)
+        inputs = pad(rows, width=pad_to)
     elif form == "cross":
         pairs = [cross_pair(data.a[i], data.b[i], max_length) for i in index]
-        inputs = pad([p[0] for p in pairs], [p[1] for p in pairs])
+        inputs = pad([p[0] for p in pairs], [p[1] for p in pairs], width=pad_to)
     else:
         raise ValueError(f"form={form!r} is not valid; choose one of {list(FORMS)}")
     ids = data.frame["id"].iloc[index].tolist()
@@ -81,7 +89,7 @@ def example_lengths(data: TaskSplit, form: str) -> torch.Tensor:
 
 def make_batches(data: TaskSplit, form: str, *, batch_size: int, max_length: int,
                  shuffle: bool = True, seed: int = 0, bucket: bool = True,
-                 pool_batches: int = 50) -> list[Batch]:
+                 pool_batches: int = 50, pad_to: int | None = None) -> list[Batch]:
     """All batches of one pass over ``data``; seeded, so the same seed gives the same batches."""
     if len(data) == 0:
         raise ValueError(f"{data.task}-{data.split} has no examples to batch")
@@ -96,4 +104,4 @@ def make_batches(data: TaskSplit, form: str, *, batch_size: int, max_length: int
     groups = [g.tolist() for g in order.split(batch_size)]
     if bucket and shuffle:
         groups = [groups[i] for i in torch.randperm(len(groups), generator=generator)]
-    return [collate(data, g, form, max_length) for g in groups]
+    return [collate(data, g, form, max_length, pad_to) for g in groups]

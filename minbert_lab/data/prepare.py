@@ -184,7 +184,9 @@ def prepare(source: str, data_dir: Path | str = "data") -> dict:
     for split, frame in splits.items():
         path = clean_dir / f"{split}.csv"
         _atomic_write(path, frame.to_csv(index=False))
-        split_info[split] = {"rows": len(frame), "file": f"clean/{split}.csv", "sha256": sha256_of(path)}
+        split_info[split] = {
+            "rows": len(frame), "file": f"clean/{split}.csv", "sha256": sha256_of(path)
+        }
 
     manifest = {
         "source": source,

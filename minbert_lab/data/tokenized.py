@@ -23,7 +23,7 @@ MODEL_MAX_TOKENS = 512
 
 @dataclass
 class Ragged:
-    """Token-id sequences of varying length: sequence ``i`` is ``values[offsets[i]:offsets[i+1]]``."""
+    """Token-id sequences of varying length: ``i`` is ``values[offsets[i]:offsets[i+1]]``."""
 
     values: torch.Tensor  # (total,) int32
     offsets: torch.Tensor  # (n + 1,) int64

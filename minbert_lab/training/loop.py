@@ -105,7 +105,7 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             seed = config.seed * 1_000_003 + epoch * 1_009 + pass_index
             return make_batches(trainee.train[task], forms[task], batch_size=config.batch_size,
                                 max_length=config.max_length, seed=seed,
-                                bucket=config.bucket_by_length)
+                                bucket=config.bucket_by_length, pad_to=config.pad_to)
         return CyclingBatches(one_pass)
 
     n_batches = {t: math.ceil(len(trainee.train[t]) / config.batch_size) for t in config.tasks}

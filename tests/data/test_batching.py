@@ -77,3 +77,9 @@ def test_tokenized_split_is_cached_on_disk(data_dir: Path) -> None:
     (data_dir / "cache" / cached[0].name).write_bytes(b"garbage")  # a damaged entry is rebuilt
     data = load_split("sts", "dev", data_dir=data_dir)
     assert len(data.a) == 863
+
+
+def test_pad_to_gives_fixed_length_batches(data_dir: Path) -> None:
+    data = load_split("sst", "dev", data_dir=data_dir, limit=40)
+    batches = make_batches(data, "single", batch_size=16, max_length=128, pad_to=128)
+    assert {b.inputs.input_ids.shape[1] for b in batches} == {128}

@@ -90,7 +90,7 @@ def test_checksum_mismatch_is_a_clear_error_and_leaves_nothing(mirror: Path,
 def test_missing_required_file_says_how_to_fix(mirror: Path, tmp_path: Path) -> None:
     source = tmp_path / "source"
     shutil.copytree(mirror, source, ignore=shutil.ignore_patterns("ids-sst-dev.csv"))
-    with pytest.raises(DataSourceError, match="ids-sst-dev.csv is not in the data source.*--source"):
+    with pytest.raises(DataSourceError, match="ids-sst-dev.csv is not in the .*--source"):
         prepare(str(source), tmp_path / "data")
 
 
