@@ -73,11 +73,16 @@ def caption(frame: pd.DataFrame) -> str:
     return (f"Table {a['table']} — checkpoint {a['checkpoint']}; {a['note']}; data: {a['data']}")
 
 
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (no extra dependency)."""
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in rec) + " |"
+            for rec in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
 def to_markdown(frame: pd.DataFrame) -> str:
     """The table as Markdown, with its caption (profile, checkpoint, split) underneath."""
     shown = frame.drop(columns=["cached"], errors="ignore")
-    header = "| " + " | ".join(shown.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in shown.columns) + " |"
-    body = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in rec) + " |"
-            for rec in shown.itertuples(index=False)]
-    return "\n".join([header, rule, *body, "", caption(frame), ""])
+    return "\n".join([markdown_table(shown), "", caption(frame), ""])

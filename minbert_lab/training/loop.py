@@ -3,6 +3,7 @@ regularizers and batch ordering. Returns a plain-JSON result (see :func:`train`)
 
 from __future__ import annotations
 
+import contextlib
 import math
 import platform
 import time
@@ -126,7 +127,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
                    leave=False, unit="batch")
         for task in bar:
             batch = sources[task].next().to(device)
-            loss = training_loss(trainee, model, task, batch)
+            with autocast(device):
+                loss = training_loss(trainee, model, task, batch)
             if not torch.isfinite(loss):
                 raise TrainingDivergedError(
                     f"loss became {loss.item()} at step {step} (epoch {epoch + 1}, task {task},"
@@ -183,6 +185,14 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     }
 
 
+def autocast(device: torch.device) -> contextlib.AbstractContextManager:
+    """bf16 autocast on a GPU (matmuls in bf16, reductions and the optimizer in fp32); on a
+    CPU plain fp32, which is what parity and the CPU benchmarks are measured in."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def training_loss(trainee: Trainee, model: MultitaskModel, task: str, batch) -> torch.Tensor:
     """``task_weight * loss`` plus the task's regularizer and the optional Bregman term."""
     embeddings = model.embed(batch)
@@ -213,7 +223,8 @@ def evaluate(trainee: Trainee, model: MultitaskModel, forms: dict, config: RunCo
         for batch in make_batches(data, forms[task], batch_size=eval_batch,
                                   max_length=config.max_length, shuffle=False, bucket=True):
             batch = batch.to(device)
-            outputs = model(batch)
+            with autocast(device):
+                outputs = model(batch)
             loss_fn = trainee.losses[task]
             preds.append(loss_fn.predict(outputs).float().cpu())
             scores.append(_confidence(outputs).float().cpu())

@@ -1,0 +1,63 @@
+"""Table 4 in the full profile (the paper's batch 64, lr 1e-5, 15 epochs, all data) on a GPU,
+row by row until a deadline; writes the rows it finished as Markdown.
+
+    python benchmarks/gpu_table4.py --checkpoint FOLDER --deadline-minutes 6 --out t4.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from minbert_lab.data.splits import load_manifest, split_note
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.grids import table4
+from minbert_lab.experiments.tables import METRICS, markdown_table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--checkpoint", default="minilm-l6")
+    parser.add_argument("--data-dir", default="data")
+    parser.add_argument("--runs-dir", default="runs")
+    parser.add_argument("--profile", default="full")
+    parser.add_argument("--rows", default="3,6,1,0,2,4,5", help="Table 4 rows, in run order")
+    parser.add_argument("--deadline-minutes", type=float, default=6.0)
+    parser.add_argument("--out", default="table4-gpu.md")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    grid = table4(profile=args.profile)
+    records = []
+    for index in (int(r) for r in args.rows.split(",")):
+        elapsed = (time.perf_counter() - started) / 60
+        if records and elapsed + max(r["minutes"] for r in records) > args.deadline_minutes:
+            print(f"stopping before row {index}: {elapsed:.1f} min used")
+            break
+        row = grid[index]
+        config = dataclasses.replace(row.config, checkpoint=args.checkpoint)
+        t0 = time.perf_counter()
+        result = run_or_load(config, data_dir=args.data_dir, runs_dir=args.runs_dir,
+                             device="cuda", progress=False)
+        record = {"row": index, "label": row.label}
+        for metric in METRICS:
+            record[f"ours_{metric}"] = round(result["metrics"][metric], 3)
+            record[f"paper_{metric}"] = row.paper[metric]
+        record["best_epoch"] = result["metrics"]["epoch"] + 1
+        record["minutes"] = round((time.perf_counter() - t0) / 60, 2)
+        records.append(record)
+        print(record, flush=True)
+    frame = pd.DataFrame(records).sort_values("row")
+    note = split_note(load_manifest(args.data_dir))
+    text = (f"Table 4, {args.profile} profile, on a GPU (bf16 autocast); checkpoint "
+            f"{args.checkpoint}; data: {note}\n\n" + markdown_table(frame) + "\n")
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
