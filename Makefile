@@ -8,7 +8,7 @@ DATA_SOURCE ?= https://raw.githubusercontent.com/gpoesia/minbert-default-final-p
 PROFILE ?= quick
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install data study test lint bench clean
+.PHONY: install data study notebooks test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,16 @@ data/manifest.json: $(VENV)/.installed
 data: install
 	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
 
+# Every notebook top to bottom in $(PROFILE) (explicit per-cell timeout): executed copies and
+# HTML in outputs/$(PROFILE)/, figures and tables in figures/ (smoke: outputs/smoke/figures).
 study: install data/manifest.json
-	$(PY) -m minbert_lab study --profile $(PROFILE)
+	HF_HUB_OFFLINE=1 $(PY) -m minbert_lab.notebooks --profile $(PROFILE) --out outputs
+
+# Regenerate each notebooks/NN_*.ipynb from its py:percent twin (the file to edit): cell ids
+# kept (--update), outputs stripped, so the committed .ipynb diffs stay small.
+notebooks: install
+	$(PY) -m jupytext --quiet --update --to ipynb notebooks/[0-9][0-9]_*.py
+	$(VENV)/bin/jupyter nbconvert --log-level=WARN --clear-output --inplace notebooks/[0-9][0-9]_*.ipynb
 
 test: install
 	HF_HUB_OFFLINE=1 DATA_SOURCE="$(DATA_SOURCE)" $(PY) -m pytest -q -ra $(PYTEST_ARGS)

@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--rows", default="3,6,1,0,2,4,5", help="Table 4 rows, in run order")
     parser.add_argument("--deadline-minutes", type=float, default=6.0)
     parser.add_argument("--out", default="table4-gpu.md")
+    parser.add_argument("--device", default="cuda")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -42,7 +43,7 @@ def main() -> None:
         config = dataclasses.replace(row.config, checkpoint=args.checkpoint)
         t0 = time.perf_counter()
         result = run_or_load(config, data_dir=args.data_dir, runs_dir=args.runs_dir,
-                             device="cuda", progress=False)
+                             device=args.device, progress=False)
         record = {"row": index, "label": row.label}
         for metric in METRICS:
             record[f"ours_{metric}"] = round(result["metrics"][metric], 3)
@@ -51,10 +52,14 @@ def main() -> None:
         record["minutes"] = round((time.perf_counter() - t0) / 60, 2)
         records.append(record)
         print(record, flush=True)
+        write(records, args)  # after every row: a run killed at its limit keeps what it finished
+
+
+def write(records: list[dict], args: argparse.Namespace) -> None:
     frame = pd.DataFrame(records).sort_values("row")
     note = split_note(load_manifest(args.data_dir))
-    text = (f"Table 4, {args.profile} profile, on a GPU (bf16 autocast); checkpoint "
-            f"{args.checkpoint}; data: {note}\n\n" + markdown_table(frame) + "\n")
+    text = (f"Table 4, {args.profile} profile, on {args.device} (bf16 autocast on a GPU); "
+            f"checkpoint {args.checkpoint}; data: {note}\n\n" + markdown_table(frame) + "\n")
     Path(args.out).write_text(text)
     print(text)
 

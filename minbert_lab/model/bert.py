@@ -4,6 +4,10 @@ Parameter names follow ``transformers``' ``modeling_bert.py`` exactly (``LayerNo
 capitalised, ``attention.self.query`` keeps its odd ``self``), so a checkpoint's state dict
 copies in without a renaming table; see ``loading.py``. The maths follows BERT: post-LN
 residual blocks, exact (erf) GELU, absolute learned positions, no decoder and no cache.
+
+Speed (measured on the project's 2-core CPU, see ``benchmarks/RESULTS.md``): the query, key and
+value projections run as one matmul, dropout draws its random mask four elements per 64-bit word,
+and CPU training computes attention explicitly, because SDPA has no CPU kernel with dropout.
 """
 
 from __future__ import annotations
@@ -30,6 +34,33 @@ ACTIVATIONS = {
     "gelu_new": partial(F.gelu, approximate="tanh"),  # GPT-2's tanh approximation
 }
 ATTN_IMPLEMENTATIONS = ("sdpa", "manual")
+
+
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """``F.dropout`` with a cheaper random mask on CPU.
+
+    On CPU ``F.dropout`` draws one float per element through ``bernoulli_`` (about 6 ns each here,
+    a tenth of a MiniLM training step). Reading each 64-bit word of the generator as four 16-bit
+    uniforms needs a quarter of the draws, at the price of rounding ``p`` to a multiple of 1/65536
+    (0.1 becomes 0.100006). ``torch.manual_seed`` still fixes the masks. Other devices keep
+    ``F.dropout``'s fused kernel.
+    """
+    if not training or p == 0.0:
+        return x
+    if x.device.type != "cpu":
+        return F.dropout(x, p, training=True)
+    n = x.numel()
+    words = torch.empty((n + 3) // 4, dtype=torch.int64).random_(-(2**63), None)  # all 64 bits
+    uniform = words.view(torch.int16)[:n].view(x.shape)  # each in [-32768, 32767]
+    keep = uniform >= round(p * 65536) - 32768  # True with probability 1 - p
+    return x * keep * (1.0 / (1.0 - p))
+
+
+class Dropout(nn.Dropout):
+    """``nn.Dropout`` (same ``p``, same place in the module tree) running ``dropout`` above."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout(x, self.p, self.training)
 
 
 @dataclass
@@ -93,7 +124,7 @@ class BertEmbeddings(nn.Module):
         self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
         self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.dropout = Dropout(config.hidden_dropout_prob)
 
     def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None) -> torch.Tensor:
         T = input_ids.size(1)
@@ -121,22 +152,28 @@ class BertSelfAttention(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         B, T, H = x.shape
         hs = H // self.n_head
-        q = self.query(x).view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
-        k = self.key(x).view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
-        v = self.value(x).view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        # One (H -> 3H) matmul instead of three (H -> H) ones. The weights stay three parameters
+        # named as in Hugging Face, so state_dict() keeps its keys; concatenating them costs a
+        # 3H x H copy per call, less than the two matmul launches and the gradient sum it saves.
+        weight = torch.cat([self.query.weight, self.key.weight, self.value.weight])  # (3H, H)
+        bias = torch.cat([self.query.bias, self.key.bias, self.value.bias])  # (3H,)
+        qkv = F.linear(x, weight, bias).view(B, T, 3, self.n_head, hs)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, nh, T, hs)
+        dropout_p = self.dropout_p if self.training else 0.0
         # mask: (B, 1, 1, T) bool, True where the key is a real token; padding keys get no weight.
-        if self.attn_implementation == "sdpa":
-            y = F.scaled_dot_product_attention(
-                q, k, v, attn_mask=mask, dropout_p=self.dropout_p if self.training else 0.0
-            )  # (B, nh, T, hs)
+        # SDPA has no CPU kernel with dropout: it falls back to the explicit maths below, with
+        # more masking work and a slower dropout mask, so CPU training takes the explicit path.
+        if self.attn_implementation == "sdpa" and not (dropout_p and x.device.type == "cpu"):
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
         else:
-            # The explicit path, for debugging and for reading off attention weights.
+            # The explicit path, for debugging, for reading off attention weights, and for CPU
+            # training.
             att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # (B, nh, T, T)
             if mask is not None:
-                # Additive mask as in BERT: the most negative float, so exp() underflows to 0.
-                att = att + (~mask).to(att.dtype) * torch.finfo(att.dtype).min
+                # The most negative float, as in BERT's additive mask, so exp() underflows to 0.
+                att = att.masked_fill(~mask, torch.finfo(att.dtype).min)
             att = F.softmax(att, dim=-1)
-            att = F.dropout(att, p=self.dropout_p, training=self.training)
+            att = dropout(att, dropout_p, self.training)
             y = att @ v  # (B, nh, T, hs)
         return y.transpose(1, 2).reshape(B, T, H)  # (B, T, H), heads side by side again
 
@@ -152,7 +189,7 @@ class BertAddNorm(nn.Module):
         super().__init__()
         self.dense = nn.Linear(in_features, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.dropout = Dropout(config.hidden_dropout_prob)
 
     def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
         return self.LayerNorm(self.dropout(self.dense(x)) + residual)  # (B, T, H)
@@ -249,7 +286,11 @@ class MinBert(nn.Module):
         Returns:
             (B, T, H) last hidden state.
         """
-        mask = None if attention_mask is None else attention_mask.bool()[:, None, None, :]
+        # A batch without padding needs no mask, and SDPA picks faster kernels without one. (On a
+        # GPU, all() waits for the device once per forward, which costs less than it saves.)
+        mask = None
+        if attention_mask is not None and not bool(attention_mask.all()):
+            mask = attention_mask.bool()[:, None, None, :]  # (B, 1, 1, T)
         for layer in self.encoder["layer"]:
             hidden = layer(hidden, mask)
         return hidden

@@ -129,3 +129,32 @@ def test_minilm_l6_matches_transformers(attn):
     print(f"minilm-l6 {attn}: max abs diff {diff:.2e}")
     assert diff < ATOL
     torch.testing.assert_close(model.pool(hidden), expected.pooler_output, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("attn", ["sdpa", "manual"])
+def test_gradients_match_transformers(tmp_path, attn):
+    """Training's backward too, parameter by parameter: the fused QKV projection must hand each
+    of query, key and value its own gradient. Dropout is off so both sides are deterministic."""
+    config = transformers.BertConfig(
+        vocab_size=100, num_attention_heads=4, max_position_embeddings=16,
+        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, attn_implementation="eager",
+        **SMALL_CONFIGS["h32-l2-gelu"],
+    )  # fmt: skip
+    reference = _reference(config, seed=11).train()
+    reference.save_pretrained(tmp_path)
+    model = MinBert.from_pretrained(tmp_path, attn_implementation=attn).train()
+    batch = _padded_batch(config.vocab_size, config.type_vocab_size, seed=11)
+    real = batch["attention_mask"].bool()
+    weights = torch.randn(3, 9, config.hidden_size, generator=torch.Generator().manual_seed(11))
+
+    expected = reference(**batch)
+    (expected.last_hidden_state * weights)[real].sum().add(expected.pooler_output.sum()).backward()
+    hidden = model(**batch)
+    (hidden * weights)[real].sum().add(model.pool(hidden).sum()).backward()
+
+    theirs = dict(reference.named_parameters())
+    worst = 0.0
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(p.grad, theirs[name].grad, atol=1e-4, rtol=1e-4, msg=name)
+        worst = max(worst, (p.grad - theirs[name].grad).abs().max().item())
+    print(f"gradients {attn}: max abs diff {worst:.2e}")

@@ -1,0 +1,480 @@
+"""minBERT vs ``transformers.BertModel``: a training step and an evaluation forward, timed
+interleaved in one process on the same weights and batches. Writes its section of
+``benchmarks/RESULTS.md`` (other sections are kept).
+
+    python benchmarks/bench_training.py                       # CPU section of RESULTS.md
+    python benchmarks/bench_training.py --quick --out /tmp/r.md   # seconds-long sanity run
+    python benchmarks/bench_training.py --device cuda --bf16 --out RESULTS-gpu.md
+
+Contender A is ``transformers.BertModel`` with SDPA attention and the default
+``torch.optim.AdamW`` (foreach); contender B is ``MinBert`` with fused AdamW, and
+``torch.inference_mode`` for evaluation. Both get the same [CLS] -> Linear -> cross-entropy head
+on random labels, train with the checkpoint's dropout, and alternate within every round (A then B,
+then B then A), so load from other work on the machine falls on both. MFU is model FLOPs (forward
+``2 * matmul params * tokens + 4 * B * T^2 * H * layers``, training 3x that) per second over a
+matmul peak measured in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+# Run as a script from a bare copy of the repository (the GPU machine has no install of it).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import transformers  # noqa: E402
+
+from minbert_lab.checkpoints import resolve_checkpoint  # noqa: E402
+from minbert_lab.model import MinBert  # noqa: E402
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+HEADING = "## Training step and evaluation forward vs transformers"
+# all-MiniLM-L6-v2's shape, for --weights random where the checkpoint package is not installed.
+MINILM_L6 = dict(
+    vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
+    intermediate_size=1536, hidden_act="gelu", max_position_embeddings=512,
+)  # fmt: skip
+# --quick checks that the script runs and writes its section, in seconds; its timings mean nothing.
+TINY = dict(
+    vocab_size=2000, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+    intermediate_size=128, max_position_embeddings=64,
+)  # fmt: skip
+N_LABELS = 5
+PROFILED_STEPS = 5
+
+
+@dataclass(frozen=True)
+class Workload:
+    kind: str  # "train" or "eval"
+    batch: int
+    length: int
+
+    @property
+    def label(self) -> str:
+        what = "train step" if self.kind == "train" else "eval forward"
+        return f"{what}, batch {self.batch} x {self.length} tokens"
+
+
+FULL = [Workload("train", 32, 32), Workload("train", 32, 64), Workload("eval", 64, 64)]
+QUICK = [Workload("train", 4, 8), Workload("train", 4, 16), Workload("eval", 8, 16)]
+
+
+@dataclass
+class Contender:
+    name: str
+    model: torch.nn.Module
+    head: torch.nn.Linear
+    optimizer: torch.optim.Optimizer
+    encode: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (ids, mask) -> (B, T, H)
+    no_grad: Callable[[], contextlib.AbstractContextManager]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    # One thread in --quick: with another process on a 2-core machine, two OpenMP threads wait
+    # out each other's time slices at every op, and a tiny model's step takes a second.
+    threads = args.threads or (1 if args.quick else None)
+    if threads:
+        torch.set_num_threads(threads)
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    workloads = QUICK if args.quick else FULL
+    repeats = args.repeats or (2 if args.quick else 20)
+    warmup = 1 if args.quick else 3
+    autocast = (
+        torch.autocast(device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
+    )
+
+    machine = describe_machine(device)
+    print(machine, flush=True)
+    peak = measure_peak(device, torch.bfloat16 if args.bf16 else torch.float32, quick=args.quick)
+    print(f"matmul peak {peak / 1e9:.0f} GFLOP/s", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.quick:
+            folder = random_checkpoint(tmp, TINY)
+        elif args.weights == "random":
+            folder = random_checkpoint(tmp, MINILM_L6)
+        else:
+            folder = resolve_checkpoint("minilm-l6")
+        hf, ours = make_contenders(folder, device, compile_ours=args.compile)
+    config = ours.model.config
+
+    rows, profiles = [], {}
+    for work in workloads:
+        batch = make_batch(work, config.vocab_size, device)
+        if work.kind == "train":
+            fns = {c.name: _bind(train_step, c, batch, autocast) for c in (hf, ours)}
+            flops = 3 * forward_flops(config, work.batch, work.length)
+        else:
+            fns = {c.name: _bind(eval_forward, c, batch, autocast) for c in (hf, ours)}
+            flops = forward_flops(config, work.batch, work.length)
+        times = race(fns, warmup=warmup, repeats=repeats, device=device)
+        rows.append((work, times, flops))
+        a, b = (statistics.median(times[c.name]) for c in (hf, ours))
+        print(f"{work.label}: {hf.name} {a * 1e3:.1f} ms, {ours.name} {b * 1e3:.1f} ms,"
+              f" {a / b:.2f}x", flush=True)  # fmt: skip
+        if work.kind == "train" and device.type == "cpu" and not args.no_profile:
+            profiles[work] = {c.name: profile_step(fns[c.name], 1 if args.quick else PROFILED_STEPS)
+                              for c in (hf, ours)}  # fmt: skip
+    sweep = [] if args.quick or device.type != "cpu" else eval_batch_sweep(ours, config, autocast)
+
+    command = "python benchmarks/bench_training.py " + " ".join(argv or sys.argv[1:])
+    text = report(args, machine, peak, rows, profiles, sweep, command.strip(), hf, ours)
+    out = Path(args.out)
+    previous = out.read_text() if out.exists() else "# Benchmark results\n\n"
+    out.write_text(replace_section(previous, section_heading(args, device), text))
+    print(text)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--repeats", type=int, help="timed rounds per workload (default 20)")
+    parser.add_argument("--bf16", action="store_true", help="bf16 autocast for both contenders")
+    parser.add_argument(
+        "--quick", action="store_true", help="a tiny random BERT, tiny batches, 2 rounds (sanity)"
+    )
+    parser.add_argument("--out", default=str(RESULTS), help="markdown file to write the section to")
+    parser.add_argument("--section", help="section title after the heading (default: the device)")
+    parser.add_argument("--threads", type=int, help="torch.set_num_threads before anything runs")
+    parser.add_argument("--compile", action="store_true", help="torch.compile minBERT's forward")
+    parser.add_argument("--no-profile", action="store_true", help="skip the CPU op breakdown")
+    parser.add_argument(
+        "--weights", choices=["checkpoint", "random"], default="checkpoint",
+        help="all-MiniLM-L6-v2, or random weights of its shape where the package is missing",
+    )  # fmt: skip
+    return parser.parse_args(argv)
+
+
+# --- the contenders -----------------------------------------------------------------------------
+
+
+def random_checkpoint(folder: str, shape: dict) -> Path:
+    """A BertModel of the given shape with random weights, saved so both contenders load it."""
+    model = transformers.BertModel(transformers.BertConfig(**shape))
+    model.save_pretrained(folder)
+    return Path(folder)
+
+
+def make_contenders(folder: Path, device: torch.device, *, compile_ours: bool):
+    hf_model = transformers.BertModel.from_pretrained(folder, attn_implementation="sdpa")
+    our_model = MinBert.from_pretrained(folder)
+    hidden = our_model.config.hidden_size
+    head = torch.nn.Linear(hidden, N_LABELS)
+    contenders = []
+    for name, model in (("transformers", hf_model), ("minBERT", our_model)):
+        model.to(device).train()
+        model_head = torch.nn.Linear(hidden, N_LABELS).to(device)
+        model_head.load_state_dict(head.state_dict())  # the same head on both
+        params = [*model.parameters(), *model_head.parameters()]
+        if name == "transformers":
+            optimizer = torch.optim.AdamW(params, lr=2e-5)  # the default: foreach
+            encode = _hf_encode(model)
+            no_grad = torch.no_grad
+        else:
+            optimizer = torch.optim.AdamW(params, lr=2e-5, fused=True)
+            encode = torch.compile(model) if compile_ours else model
+            no_grad = torch.inference_mode
+        contenders.append(Contender(name, model, model_head, optimizer, encode, no_grad))
+    return contenders
+
+
+def _hf_encode(model: transformers.BertModel):
+    def encode(ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return model(input_ids=ids, attention_mask=mask).last_hidden_state
+
+    return encode
+
+
+def make_batch(work: Workload, vocab_size: int, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """Word-piece ids with [CLS] and [SEP], lengths uniform in [T/2, T] (one row of T), padded."""
+    g = torch.Generator().manual_seed(work.batch * 1000 + work.length)
+    B, T = work.batch, work.length
+    lengths = torch.randint(T // 2, T + 1, (B,), generator=g)
+    lengths[0] = T
+    positions = torch.arange(T)
+    mask = (positions < lengths[:, None]).long()  # (B, T)
+    ids = torch.randint(1000, vocab_size, (B, T), generator=g)  # past [unused*] and punctuation
+    ids[:, 0] = 101  # [CLS]
+    ids[positions == lengths[:, None] - 1] = 102  # [SEP]
+    ids = ids * mask  # [PAD] = 0
+    labels = torch.randint(0, N_LABELS, (B,), generator=g)
+    return ids.to(device), mask.to(device), labels.to(device)
+
+
+def train_step(c: Contender, batch: tuple[torch.Tensor, ...], autocast) -> None:
+    ids, mask, labels = batch
+    with autocast:
+        hidden = c.encode(ids, mask)
+        logits = c.head(hidden[:, 0])
+    F.cross_entropy(logits.float(), labels).backward()
+    c.optimizer.step()
+    c.optimizer.zero_grad(set_to_none=True)
+
+
+def eval_forward(c: Contender, batch: tuple[torch.Tensor, ...], autocast) -> None:
+    ids, mask, _ = batch
+    c.model.eval()
+    with c.no_grad(), autocast:
+        c.head(c.encode(ids, mask)[:, 0])
+    c.model.train()
+
+
+def _bind(fn, contender: Contender, batch, autocast) -> Callable[[], None]:
+    return lambda: fn(contender, batch, autocast)
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+def race(
+    fns: dict[str, Callable[[], None]], *, warmup: int, repeats: int, device: torch.device
+) -> dict[str, list[float]]:
+    """Seconds per call of each function, interleaved; the order flips every round."""
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names if r % 2 == 0 else names[::-1]:
+            _sync(device)
+            start = time.perf_counter()
+            fns[name]()
+            _sync(device)
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def measure_peak(device: torch.device, dtype: torch.dtype, *, quick: bool) -> float:
+    """FLOP/s of the fastest square matmul among a few sizes (best of 3 after a warm-up)."""
+    sizes = [256, 512] if quick else ([1024, 2048, 4096] if device.type == "cpu" else [8192])
+    best = 0.0
+    for n in sizes:
+        a = torch.randn(n, n, device=device, dtype=dtype)
+        b = torch.randn(n, n, device=device, dtype=dtype)
+        for i in range(4):
+            _sync(device)
+            start = time.perf_counter()
+            a @ b
+            _sync(device)
+            if i:  # the first is the warm-up
+                best = max(best, 2 * n**3 / (time.perf_counter() - start))
+    return best
+
+
+def forward_flops(config, batch: int, length: int) -> float:
+    """Encoder forward FLOPs: matmul weights (Q, K, V, O, FFN) and attention's two batched matmuls;
+    padded positions count, as they are computed. Embeddings, norms and the head are left out."""
+    H, L, D_ff = config.hidden_size, config.num_hidden_layers, config.intermediate_size
+    matmul_params = L * (4 * H * H + 2 * H * D_ff)
+    tokens = batch * length
+    return 2 * matmul_params * tokens + 4 * batch * length**2 * H * L
+
+
+# --- where the time goes (CPU) ---------------------------------------------------------------
+
+CATEGORIES = {
+    "matmuls (linear layers, attention bmm)": ("aten::mm", "aten::addmm", "aten::bmm",
+                                               "aten::baddbmm"),
+    "fused attention kernels": ("aten::_scaled_dot_product",),
+    "dropout masks (random numbers)": ("aten::bernoulli_", "aten::random_", "aten::uniform_"),
+    "GELU, LayerNorm, softmax": ("aten::gelu", "aten::native_layer_norm", "aten::_softmax",
+                                 "aten::_log_softmax"),
+}  # fmt: skip
+OPTIMIZER = "optimizer step"
+OTHER = "everything else (copies, adds, masks, grad buffers)"
+
+
+def profile_step(step: Callable[[], None], steps: int) -> dict[str, float]:
+    """Self CPU time per category for one call of ``step``, the median over ``steps`` calls (s).
+
+    Medians per category, not of the total: a burst of load from other work then spoils one
+    step's numbers, not the table.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    per_step = []
+    for _ in range(steps):
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            step()
+        totals: dict[str, float] = {}
+        for event in prof.events():
+            key = _category(event)
+            totals[key] = totals.get(key, 0.0) + event.self_cpu_time_total / 1e6
+        per_step.append(totals)
+    keys = [*CATEGORIES, OPTIMIZER, OTHER]
+    return {k: statistics.median(t.get(k, 0.0) for t in per_step) for k in keys}
+
+
+def _category(event) -> str:
+    parent = event
+    while parent is not None:  # everything the optimizer runs, whatever the op
+        if parent.name.startswith("Optimizer.step"):
+            return OPTIMIZER
+        parent = parent.cpu_parent
+    for category, prefixes in CATEGORIES.items():
+        if event.name.startswith(prefixes):
+            return category
+    return OTHER
+
+
+def eval_batch_sweep(c: Contender, config, autocast, length: int = 64) -> list[tuple]:
+    """minBERT's evaluation throughput by batch size: does a larger eval batch pay?"""
+    rows = []
+    for batch_size in (32, 64, 128, 256):
+        work = Workload("eval", batch_size, length)
+        batch = make_batch(work, config.vocab_size, torch.device("cpu"))
+        step = _bind(eval_forward, c, batch, autocast)
+        times = race({"x": step}, warmup=1, repeats=5, device=torch.device("cpu"))["x"]
+        rows.append((batch_size, statistics.median(times)))
+    return rows
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def describe_machine(device: torch.device) -> str:
+    if device.type == "cuda":
+        where = f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda})"
+    else:
+        where = f"{_cpu_model()}, {os.cpu_count()} logical CPUs"
+    threads = f"{torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op"
+    return (f"{where}; torch {torch.__version__} ({threads} threads), transformers "
+            f"{transformers.__version__}, Python {platform.python_version()}")  # fmt: skip
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def section_heading(args: argparse.Namespace, device: torch.device) -> str:
+    title = args.section or ("GPU" if device.type == "cuda" else "CPU")
+    return f"{HEADING}: {title}" + (" (quick sanity run)" if args.quick else "")
+
+
+def report(args, machine, peak, rows, profiles, sweep, command, hf, ours) -> str:
+    precision = "bf16 autocast" if args.bf16 else "fp32"
+    if args.quick:
+        weights = "a tiny random BERT (a sanity run: these timings mean nothing)"
+    elif args.weights == "random":
+        weights = "random weights of all-MiniLM-L6-v2's shape"
+    else:
+        weights = "all-MiniLM-L6-v2 weights"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    lines = [
+        f"{machine}. {precision}, {weights}; {datetime.date.today()}; load average at the end"
+        f" {load}.",
+        "",
+        f"`{command}`: A = `transformers.BertModel` (SDPA) + default `torch.optim.AdamW`,"
+        f" B = `MinBert` + fused AdamW{' + torch.compile' if args.compile else ''} (eval under"
+        f" `inference_mode`). Same weights, head and batches; A and B alternate in every round"
+        f" (order flipped each round); medians of {len(rows[0][1][hf.name])} rounds after the"
+        f" warm-up. Matmul peak measured here: {peak / 1e9:,.0f} GFLOP/s ({precision}).",
+        "",
+        f"| workload | {hf.name} (A) | {ours.name} (B) | speed-up A/B | per-round A/B, p10-p90 |"
+        " MFU A | MFU B |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for work, times, flops in rows:
+        a, b = statistics.median(times[hf.name]), statistics.median(times[ours.name])
+        ratios = sorted(x / y for x, y in zip(times[hf.name], times[ours.name], strict=True))
+        lo, hi = _quantile(ratios, 0.1), _quantile(ratios, 0.9)
+        lines.append(
+            f"| {work.label} | {a * 1e3:.1f} ms | {b * 1e3:.1f} ms | **{a / b:.2f}x** |"
+            f" {lo:.2f}-{hi:.2f} | {flops / a / peak:.0%} | {flops / b / peak:.0%} |"
+        )
+    lines += ["", *_floor_lines(rows, peak, hf)]
+    if profiles:
+        lines += ["", *_profile_lines(profiles, hf, ours)]
+    if sweep:
+        lines += [
+            "",
+            "### Evaluation batch size (minBERT, `inference_mode`, 64 tokens)",
+            "",
+            "| eval batch | ms per batch | sentences/s |",
+            "| ---: | ---: | ---: |",
+            *[f"| {b} | {s * 1e3:.0f} | {b / s:,.0f} |" for b, s in sweep],
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _floor_lines(rows, peak, hf) -> list[str]:
+    """What a contender made of nothing but its model FLOPs at the measured peak would take."""
+    out = [
+        "A step that did nothing but its model FLOPs at the measured peak would take the time"
+        " below, which bounds any implementation's speed-up over A on this machine:",
+        "",
+    ]
+    for work, times, flops in rows:
+        floor = flops / peak
+        a = statistics.median(times[hf.name])
+        out.append(f"- {work.label}: {floor * 1e3:.0f} ms, so at most {a / floor:.2f}x")
+    return out
+
+
+def _profile_lines(profiles, hf, ours) -> list[str]:
+    out = [
+        "### Where a training step's time goes",
+        "",
+        f"Self CPU time per step from `torch.profiler`: per category, the median of"
+        f" {PROFILED_STEPS} profiled steps (the profiler adds a little to every op).",
+        "",
+    ]
+    works = list(profiles)
+    header = " | ".join(f"{c} {w.batch}x{w.length}" for w in works for c in (hf.name, ours.name))
+    out += [f"| category | {header} |", "| --- |" + " ---: |" * (2 * len(works))]
+    categories = list(next(iter(profiles.values()))[hf.name])
+    for category in [*categories, "total"]:
+        cells = []
+        for w in works:
+            for c in (hf.name, ours.name):
+                ms = profiles[w][c]
+                value = sum(ms.values()) if category == "total" else ms[category]
+                cells.append(f"{value * 1e3:.0f} ms")
+        out.append(f"| {category} | " + " | ".join(cells) + " |")
+    return out
+
+
+def _quantile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
+
+
+def replace_section(text: str, heading: str, body: str) -> str:
+    """``text`` with the section under ``heading`` replaced by ``heading`` and ``body``
+    (appended if absent); other ``## `` sections are left as they are."""
+    section = f"{heading}\n\n{body.rstrip()}\n"
+    if heading + "\n" not in text:
+        return text.rstrip() + "\n\n" + section
+    start = text.index(heading + "\n")
+    end = text.find("\n## ", start + len(heading))
+    rest = "" if end == -1 else text[end:]
+    return text[:start] + section + rest
+
+
+if __name__ == "__main__":
+    main()

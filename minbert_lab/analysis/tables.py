@@ -1,0 +1,91 @@
+"""The study's tables: a paper grid over the notebook's seeds, the dropout ablation as a
+task x dropout table, and the stored results of chosen rows (for curves and error analysis).
+
+Everything goes through ``experiments`` (``run_grid``, ``run_or_load``), so a row trained once,
+by any notebook, is loaded from the run cache by every later one.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from minbert_lab.analysis.settings import StudySettings
+from minbert_lab.config import TASK_TITLES
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.tables import METRICS, grid_rows, run_grid
+from minbert_lab.training.metrics import METRIC_OF
+
+
+def run_table(study: StudySettings, name: str) -> pd.DataFrame:
+    """Runs or loads grid ``name`` for every seed of ``study``.
+
+    With one seed this is ``run_grid``'s table. With several, ``ours_*`` is the mean over seeds
+    and ``ours_*_std`` its standard deviation; ``train_seconds`` is summed.
+    """
+    frames = [run_grid(name, profile=study.profile, seed=seed, data_dir=study.data_dir,
+                       runs_dir=study.runs_dir, progress=study.progress) for seed in study.seeds]
+    attrs = dict(frames[0].attrs, seeds=list(study.seeds))
+    if len(frames) == 1:
+        frames[0].attrs = attrs
+        return frames[0]
+    stacked = pd.concat(frames, keys=range(len(frames)), names=["seed_index", "row"])
+    grouped = stacked.groupby(level="row", sort=True)
+    frame = frames[0][["label"]].copy()
+    for metric in METRICS:
+        ours, paper = f"ours_{metric}", f"paper_{metric}"
+        if ours in stacked:
+            frame[ours] = grouped[ours].mean().round(4)
+            frame[f"{ours}_std"] = grouped[ours].std().round(4)
+            frame[paper] = frames[0][paper]
+    frame["epoch"] = grouped["epoch"].mean().round(1)
+    frame["train_seconds"] = grouped["train_seconds"].sum().round(1)
+    frame["cached"] = grouped["cached"].all()
+    frame.attrs = dict(attrs, note=f"{attrs['note']}; mean of {len(frames)} seeds")
+    return frame
+
+
+def dropout_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The dropout grid's table as one row per task, one column per dropout, and the best one.
+
+    Args:
+        frame: ``run_table(study, "dropout")`` (labels ``"<task> dropout <p>"``).
+    """
+    rows: dict[str, dict] = {}
+    for record in frame.to_dict("records"):
+        task, _, p = record["label"].partition(" dropout ")
+        rows.setdefault(task, {"task": TASK_TITLES[task], "metric": METRIC_OF[task]})
+        rows[task][f"dropout {p}"] = record[f"ours_{METRIC_OF[task]}"]
+    table = pd.DataFrame(list(rows.values()))
+    cells = [c for c in table.columns if c.startswith("dropout ")]
+    table["best dropout"] = [float(table.loc[i, cells].astype(float).idxmax().split()[-1])
+                             for i in table.index]
+    table.attrs = dict(frame.attrs)
+    return table
+
+
+def load_rows(study: StudySettings, name: str, labels: list[str] | None = None,
+              seed: int | None = None) -> dict[str, dict]:
+    """The full stored results (history, predictions) of grid rows, by label.
+
+    Loads from the run cache when the table already ran; otherwise trains the missing rows.
+
+    Raises:
+        ValueError: a label that is not a row of the grid.
+    """
+    seed = study.seeds[0] if seed is None else seed
+    rows = {row.label: row for row in grid_rows(name, study.profile, seed)}
+    wanted = list(rows) if labels is None else labels
+    unknown = [label for label in wanted if label not in rows]
+    if unknown:
+        raise ValueError(f"labels {unknown} are not rows of table {name}; rows: {list(rows)}")
+    return {label: run_or_load(rows[label].config, data_dir=study.data_dir,
+                               runs_dir=study.runs_dir, progress=study.progress)
+            for label in wanted}
+
+
+def best_label(frame: pd.DataFrame, metric: str = "score") -> str:
+    """The label of the row with the highest ``ours_<metric>`` (the first, on ties)."""
+    column = f"ours_{metric}"
+    if column not in frame:
+        raise ValueError(f"the table has no column {column!r}; it has {list(frame.columns)}")
+    return str(frame.loc[frame[column].astype(float).idxmax(), "label"])

@@ -1,0 +1,116 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 — Error analysis of the best multitask model
+#
+# Section 5 of the paper: the SST confusion matrix against the class frequencies (Figure 4),
+# the paraphrase confusion matrix (Figure 5), the paraphrase mistakes the model is surest of,
+# and the largest similarity errors, with their sentences. The model is the best row of
+# Table 4 by composite score, loaded from the run cache (notebook 02 trained it).
+
+# %% tags=["parameters"]
+import os
+
+PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | full
+CHECKPOINT = "minilm-l6"
+SEEDS = [0]
+N_EXAMPLES = 5  # rows per error table
+
+# %%
+# %matplotlib inline
+import pandas as pd
+from IPython.display import Markdown, display
+
+from minbert_lab.analysis.banner import banner
+from minbert_lab.analysis.errors import (
+    class_frequencies,
+    confident_errors,
+    confusion_frame,
+    largest_sts_errors,
+    para_confusion_reading,
+    sst_frequency_reading,
+)
+from minbert_lab.analysis.overview import read_clean, train_labels
+from minbert_lab.analysis.settings import StudySettings
+from minbert_lab.analysis.tables import best_label, load_rows, run_table
+from minbert_lab.plots.confusion import plot_confusion, plot_sst_confusion
+
+pd.set_option("display.max_colwidth", None)  # the error tables show whole sentences
+study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
+display(Markdown(banner(study)))
+
+# %%
+table4 = run_table(study, "4")
+label = best_label(table4, "score")
+best = load_rows(study, "4", [label])[label]
+display(Markdown(f"**Best multitask model (our composite score):** {label}"),
+        table4.loc[table4["label"] == label])
+
+# %% [markdown]
+# ## Figure 4 — SST confusion matrix and class frequencies
+#
+# The paper's model predicted mostly classes 1 and 3, never 0 or 4, and the paper links this
+# to 1 and 3 being the most frequent training classes. The right panel puts our predicted class
+# shares beside the training and dev shares.
+
+# %%
+sst_matrix = confusion_frame(best, "sst")
+frequencies = class_frequencies(best, train_labels("sst", study.data_dir, profile=study.profile,
+                                                   checkpoint=study.checkpoint))
+fig4 = plot_sst_confusion(sst_matrix, frequencies)
+study.save_figure(fig4, "fig4-sst-confusion")
+display(fig4, Markdown(sst_frequency_reading(frequencies)), frequencies)
+
+# %% [markdown]
+# ## Figure 5 — paraphrase confusion matrix
+
+# %%
+para_matrix = confusion_frame(best, "para")
+fig5 = plot_confusion(para_matrix, title="Quora paraphrase — best multitask model")
+study.save_figure(fig5, "fig5-para-confusion")
+display(fig5, Markdown(para_confusion_reading(para_matrix)))
+
+# %% [markdown]
+# ## The paraphrase mistakes the model is surest of
+#
+# The paper found false positives among near-identical questions whose one differing word
+# changes the meaning ("Is atheism growing?" / "Why is atheism growing?") and false negatives
+# among same-intent questions with different keywords. Ours, most confident first (our Quora
+# dev set is carved from `quora-dev.csv`, so these are not the paper's pairs):
+
+# %%
+para_dev = read_clean("para", "dev", study.data_dir)
+display(Markdown("**False positives** (not paraphrases, predicted as paraphrases)"),
+        confident_errors(best, para_dev, "false_positive", n=N_EXAMPLES))
+display(Markdown("**False negatives** (paraphrases, predicted as not)"),
+        confident_errors(best, para_dev, "false_negative", n=N_EXAMPLES))
+
+# %% [markdown]
+# ## The largest similarity errors
+#
+# The paper's examples: a pair rated 4.0 but predicted 0.44 ("I think there isn't a general
+# answer" / "I don't think there is a single definition") — different words, same meaning —
+# and one rated 0.0 but predicted 2.8 ("Work into it slowly" / "It seems to work") — shared
+# words, different meaning. Ours, by signed error (prediction − label):
+
+# %%
+largest_sts_errors(best, read_clean("sts", "dev", study.data_dir), n=N_EXAMPLES)
+
+# %% [markdown]
+# Saved:
+
+# %%
+print("\n".join(str(path) for path in study.saved))

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import minbert_lab.analysis.tables as tables
+from minbert_lab.analysis.settings import StudySettings
+from minbert_lab.analysis.tables import best_label, dropout_table, load_rows, run_table
+
+
+def _study(tmp_path: Path, seeds=(0,)) -> StudySettings:
+    return StudySettings("smoke", "minilm-l6", tuple(seeds), tmp_path / "data", tmp_path / "runs",
+                         tmp_path / "figures", progress=False)
+
+
+def _fake_grid(name, *, profile, seed, data_dir, runs_dir, progress):
+    frame = pd.DataFrame({"label": ["a", "b"], "ours_sst_acc": [0.1 + seed, 0.2 + seed],
+                          "paper_sst_acc": [0.5, 0.6], "epoch": [1, 1],
+                          "train_seconds": [1.0, 2.0], "cached": [True, seed == 0]})
+    frame.attrs = {"table": name, "profile": profile, "checkpoint": "minilm-l6",
+                   "data": "split", "note": "note"}
+    return frame
+
+
+def test_one_seed_is_run_grid_itself(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "run_grid", _fake_grid)
+    frame = run_table(_study(tmp_path), "1")
+    assert frame["ours_sst_acc"].tolist() == [0.1, 0.2]
+    assert frame.attrs["seeds"] == [0] and frame.attrs["table"] == "1"
+
+
+def test_several_seeds_are_averaged_with_their_spread(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "run_grid", _fake_grid)
+    frame = run_table(_study(tmp_path, seeds=(0, 2)), "1")
+    assert frame["ours_sst_acc"].tolist() == pytest.approx([1.1, 1.2])
+    assert frame["ours_sst_acc_std"].tolist() == pytest.approx([1.4142, 1.4142], abs=1e-4)
+    assert frame["paper_sst_acc"].tolist() == [0.5, 0.6]
+    assert frame["train_seconds"].tolist() == [2.0, 4.0]
+    assert frame["cached"].tolist() == [True, False]
+    assert "mean of 2 seeds" in frame.attrs["note"]
+
+
+def test_dropout_table_is_task_by_dropout():
+    frame = pd.DataFrame({
+        "label": [f"{t} dropout {p}" for t in ("sst", "sts") for p in (0.1, 0.3, 0.5)],
+        "ours_sst_acc": [0.5, 0.4, 0.3, None, None, None],
+        "ours_sts_pearson": [None, None, None, 0.2, 0.6, 0.1],
+    })
+    frame.attrs = {"table": "dropout", "profile": "smoke"}
+    table = dropout_table(frame)
+    assert table["task"].tolist() == ["SST-5 sentiment", "STS-B similarity"]
+    assert table["best dropout"].tolist() == [0.1, 0.3]
+    assert table.loc[1, "dropout 0.3"] == 0.6
+    assert table.attrs["table"] == "dropout"
+
+
+def test_best_label_and_unknown_rows(tmp_path):
+    frame = pd.DataFrame({"label": ["a", "b"], "ours_score": [0.4, 0.6]})
+    assert best_label(frame) == "b"
+    with pytest.raises(ValueError, match="no column"):
+        best_label(frame, "sst_acc")
+    with pytest.raises(ValueError, match="not rows of table 4"):
+        load_rows(_study(tmp_path), "4", ["No such row"])
