@@ -1,4 +1,7 @@
-"""``python -m minbert_lab``: prepare data, run one config, run a paper table, run the study."""
+"""``python -m minbert_lab``: prepare data, run one config, run a paper table.
+
+The whole study (every notebook) is ``make study`` or ``python -m minbert_lab.notebooks``.
+"""
 
 from __future__ import annotations
 
@@ -51,10 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("table", choices=["1", "2", "3", "4", "dropout"])
     table.add_argument("--profile", default="quick", choices=list(PROFILES))
     table.add_argument("--seed", type=int, default=0)
+    table.add_argument("--checkpoint", default="minilm-l6")
     table.add_argument("--runs-dir", default="runs")
-
-    study = commands.add_parser("study", help="run the whole study")
-    study.add_argument("--profile", default="quick", choices=list(PROFILES))
     return parser
 
 
@@ -132,14 +133,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from minbert_lab.experiments.tables import caption, run_grid
 
         frame = run_grid(args.table, profile=args.profile, seed=args.seed,
-                         data_dir=args.data_dir, runs_dir=args.runs_dir)
+                         checkpoint=args.checkpoint, data_dir=args.data_dir,
+                         runs_dir=args.runs_dir)
         with_pd_options(lambda: print(frame.to_string(index=False)))
         print(caption(frame))
         return 0
-    if args.command == "study":
-        from minbert_lab.study import run_study
-
-        return run_study(profile=args.profile, data_dir=args.data_dir)
     raise AssertionError(args.command)
 
 

@@ -79,7 +79,7 @@ def closest_paper_row(config: RunConfig) -> ClosestRow:
     """
     best: ClosestRow | None = None
     for table in PAPER_TABLES:
-        for row in grid_rows(table, config.profile, config.seed):
+        for row in grid_rows(table, config.profile, config.seed, config.checkpoint):
             if set(row.config.tasks) != set(config.tasks) or not row.paper:
                 continue
             found = ClosestRow(table, row.label, dict(row.paper),

@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
-from minbert_lab.config import PROFILES, RunConfig
+from minbert_lab.config import PROFILES
 from minbert_lab.experiments.tables import to_markdown
 
 _FALSE = ("0", "false", "False", "no", "")
@@ -69,21 +69,13 @@ class StudySettings:
         """Validates the parameters and resolves folders (environment first, then defaults).
 
         Raises:
-            ValueError: unknown profile, no seeds, or a checkpoint the paper grids do not use.
+            ValueError: unknown profile, or no seeds.
         """
         if profile not in PROFILES:
             raise ValueError(f"profile={profile!r} is not valid; choose one of {list(PROFILES)}")
         seeds = tuple(seeds)
         if not seeds or any(not isinstance(s, int) or s < 0 for s in seeds):
             raise ValueError(f"seeds={list(seeds)!r} is not valid; give integers >= 0")
-        grid_checkpoint = RunConfig().checkpoint
-        if checkpoint != grid_checkpoint:
-            # The grids (experiments.grids) build their configs with the default checkpoint
-            # and run_grid takes no checkpoint argument, so another one cannot be honoured yet.
-            raise ValueError(
-                f"checkpoint={checkpoint!r} is not valid here: the paper grids run "
-                f"{grid_checkpoint!r} (run_grid has no checkpoint argument)"
-            )
         base = Path(root) if root is not None else repo_root()
         default_figures = base / "figures" if profile != "smoke" else (
             base / "outputs" / "smoke" / "figures")

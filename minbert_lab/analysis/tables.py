@@ -22,7 +22,8 @@ def run_table(study: StudySettings, name: str) -> pd.DataFrame:
     With one seed this is ``run_grid``'s table. With several, ``ours_*`` is the mean over seeds
     and ``ours_*_std`` its standard deviation; ``train_seconds`` is summed.
     """
-    frames = [run_grid(name, profile=study.profile, seed=seed, data_dir=study.data_dir,
+    frames = [run_grid(name, profile=study.profile, seed=seed, checkpoint=study.checkpoint,
+                       data_dir=study.data_dir,
                        runs_dir=study.runs_dir, progress=study.progress) for seed in study.seeds]
     attrs = dict(frames[0].attrs, seeds=list(study.seeds))
     if len(frames) == 1:
@@ -73,7 +74,7 @@ def load_rows(study: StudySettings, name: str, labels: list[str] | None = None,
         ValueError: a label that is not a row of the grid.
     """
     seed = study.seeds[0] if seed is None else seed
-    rows = {row.label: row for row in grid_rows(name, study.profile, seed)}
+    rows = {row.label: row for row in grid_rows(name, study.profile, seed, study.checkpoint)}
     wanted = list(rows) if labels is None else labels
     unknown = [label for label in wanted if label not in rows]
     if unknown:

@@ -36,8 +36,9 @@ def _single(task: str, head: str, loss: str, reg: str = "none", weight: float = 
     return RunConfig(tasks={task: TaskConfig(head, loss, reg, weight)}, **kwargs)
 
 
-def table1(profile: str = "quick", seed: int = 0) -> list[GridRow]:
-    kw = {"profile": profile, "seed": seed}
+def table1(profile: str = "quick", seed: int = 0,
+           checkpoint: str = "minilm-l6") -> list[GridRow]:
+    kw = {"profile": profile, "seed": seed, "checkpoint": checkpoint}
     return [
         GridRow("cross entropy loss", _single("sst", "linear", "ce", **kw), {"sst_acc": 0.512}),
         GridRow("cross entropy loss + SMART (lambda=3)",
@@ -47,8 +48,9 @@ def table1(profile: str = "quick", seed: int = 0) -> list[GridRow]:
     ]
 
 
-def table2(profile: str = "quick", seed: int = 0) -> list[GridRow]:
-    kw = {"profile": profile, "seed": seed}
+def table2(profile: str = "quick", seed: int = 0,
+           checkpoint: str = "minilm-l6") -> list[GridRow]:
+    kw = {"profile": profile, "seed": seed, "checkpoint": checkpoint}
     rows = [
         ("S-CD + BCE", ("S-CD", "bce"), 0.740),
         ("S-CD + MNR", ("S-CD", "mnr"), 0.604),
@@ -62,8 +64,9 @@ def table2(profile: str = "quick", seed: int = 0) -> list[GridRow]:
             for label, args, paper in rows]
 
 
-def table3(profile: str = "quick", seed: int = 0) -> list[GridRow]:
-    kw = {"profile": profile, "seed": seed}
+def table3(profile: str = "quick", seed: int = 0,
+           checkpoint: str = "minilm-l6") -> list[GridRow]:
+    kw = {"profile": profile, "seed": seed, "checkpoint": checkpoint}
     rows = [
         ("S-CD + MSE", ("S-CD", "mse"), 0.132),
         ("S-CS + MSE", ("S-CS", "mse"), 0.337),
@@ -74,25 +77,27 @@ def table3(profile: str = "quick", seed: int = 0) -> list[GridRow]:
             for label, args, paper in rows]
 
 
-def dropout_grid(profile: str = "quick", seed: int = 0) -> list[GridRow]:
+def dropout_grid(profile: str = "quick", seed: int = 0,
+                 checkpoint: str = "minilm-l6") -> list[GridRow]:
     """The paper's dropout ablation (0.1 / 0.3 / 0.5 per task); it reports no numbers, only
     that 0.1 was the most consistent."""
     setups = {"sst": ("linear", "ce"), "para": ("CE", "bce"), "sts": ("CE", "mse")}
     return [
         GridRow(f"{task} dropout {p}", _single(task, *setups[task], dropout=p, profile=profile,
-                                                 seed=seed), {})
+                                                 seed=seed, checkpoint=checkpoint), {})
         for task in setups for p in (0.1, 0.3, 0.5)
     ]
 
 
-def table4(profile: str = "quick", seed: int = 0) -> list[GridRow]:
+def table4(profile: str = "quick", seed: int = 0,
+           checkpoint: str = "minilm-l6") -> list[GridRow]:
     sst_smart = TaskConfig("linear", "ce", "smart", 3.0)
     sst = TaskConfig("linear", "ce")
     para_l2 = TaskConfig("CE", "bce", "l2", L2_WEIGHT)
     para = TaskConfig("CE", "bce")
     sts = TaskConfig("CE", "mse")
     base = RunConfig(tasks={"sst": sst_smart, "para": para_l2, "sts": sts}, profile=profile,
-                     seed=seed, ordering="shuffled")
+                     seed=seed, checkpoint=checkpoint, ordering="shuffled")
 
     def row(label: str, paper: tuple[float, float, float, float], **changes) -> GridRow:
         metrics = dict(zip(("sst_acc", "para_acc", "sts_pearson", "score"), paper))

@@ -7,35 +7,43 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from minbert_lab.config import RunConfig
+from minbert_lab.config import PROFILES, RunConfig
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.experiments.cache import RUNS_DIR, run_or_load
 from minbert_lab.experiments.grids import GRIDS, GridRow
 
 METRICS = ("sst_acc", "para_acc", "sts_pearson", "score")
-PROFILE_NOTES = {
-    "smoke": "smoke profile: a few dozen examples, one epoch: these numbers mean nothing",
-    "quick": "quick profile: small subsets, 2 epochs on a CPU: far from the paper's 15 epochs",
-    "full": "full profile: the paper's batch 64, lr 1e-5, 15 epochs, all data",
-}
 
 
-def grid_rows(name: str, profile: str, seed: int = 0) -> list[GridRow]:
+def profile_note(profile: str) -> str:
+    """What a profile's numbers are worth, computed from its settings."""
+    p = PROFILES[profile]
+    size = f"{p.train_examples} training examples per task" if p.train_examples else "all data"
+    epochs = f"{p.epochs} epoch{'s' if p.epochs > 1 else ''}"
+    if profile == "smoke":
+        return f"smoke profile ({size}, {epochs}): these numbers mean nothing"
+    if profile == "quick":
+        return f"quick profile ({size}, {epochs}, CPU): small runs, far from the paper's 15 epochs"
+    return f"{profile} profile ({size}, {epochs}, batch {p.batch_size}, lr {p.lr})"
+
+
+def grid_rows(name: str, profile: str, seed: int = 0,
+              checkpoint: str = "minilm-l6") -> list[GridRow]:
     if name not in GRIDS:
         raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")
-    return GRIDS[name](profile=profile, seed=seed)
+    return GRIDS[name](profile=profile, seed=seed, checkpoint=checkpoint)
 
 
 def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
-             data_dir: Path | str = DATA_DIR, runs_dir: Path | str = RUNS_DIR,
-             progress: bool = True) -> pd.DataFrame:
+             checkpoint: str = "minilm-l6", data_dir: Path | str = DATA_DIR,
+             runs_dir: Path | str = RUNS_DIR, progress: bool = True) -> pd.DataFrame:
     """Runs or loads every config of a grid; one row per config.
 
     Columns: ``label``, then for each metric the task trains ``ours_<metric>`` and
     ``paper_<metric>``, then ``epoch`` (best), ``train_seconds``, ``cached``. ``df.attrs`` holds
     the profile, checkpoint, data split note and the profile's caveat.
     """
-    rows = grid_rows(name, profile, seed)
+    rows = grid_rows(name, profile, seed, checkpoint)
     records = []
     for row in tqdm(rows, desc=f"table {name} ({profile})", disable=not progress, unit="run"):
         result = run_or_load(row.config, data_dir=data_dir, runs_dir=runs_dir, progress=progress)
@@ -47,7 +55,7 @@ def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
         profile=profile,
         checkpoint=rows[0].config.checkpoint,
         data=split_note(manifest),
-        note=PROFILE_NOTES[profile],
+        note=profile_note(profile),
     )
     return frame
 

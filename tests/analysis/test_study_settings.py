@@ -50,7 +50,6 @@ def test_environment_overrides_the_defaults(clean_env, tmp_path: Path):
     ({"profile": "huge"}, "profile="),
     ({"seeds": []}, "seeds="),
     ({"seeds": [-1]}, "seeds="),
-    ({"checkpoint": "bert-base-uncased"}, "checkpoint="),
 ])
 def test_invalid_parameters_name_the_field(kwargs, field):
     with pytest.raises(ValueError, match=field):

@@ -15,7 +15,7 @@ def _study(tmp_path: Path, seeds=(0,)) -> StudySettings:
                          tmp_path / "figures", progress=False)
 
 
-def _fake_grid(name, *, profile, seed, data_dir, runs_dir, progress):
+def _fake_grid(name, *, profile, seed, checkpoint, data_dir, runs_dir, progress):
     frame = pd.DataFrame({"label": ["a", "b"], "ours_sst_acc": [0.1 + seed, 0.2 + seed],
                           "paper_sst_acc": [0.5, 0.6], "epoch": [1, 1],
                           "train_seconds": [1.0, 2.0], "cached": [True, seed == 0]})
