@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-data/manifest.json: $(VENV)/.installed
+data/manifest.json: | $(VENV)/.installed
 	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
 
 data: install

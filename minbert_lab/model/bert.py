@@ -5,9 +5,10 @@ capitalised, ``attention.self.query`` keeps its odd ``self``), so a checkpoint's
 copies in without a renaming table; see ``loading.py``. The maths follows BERT: post-LN
 residual blocks, exact (erf) GELU, absolute learned positions, no decoder and no cache.
 
-Speed (measured on the project's 2-core CPU, see ``benchmarks/RESULTS.md``): the query, key and
-value projections run as one matmul, dropout draws its random mask four elements per 64-bit word,
-and CPU training computes attention explicitly, because SDPA has no CPU kernel with dropout.
+Speed (measured on the project's 2-core CPU, see ``benchmarks/RESULTS.md``): in a padded batch
+every layer but attention runs on the real tokens only (``Padding``); the query, key and value
+projections are one matmul; dropout draws its random mask four elements per 64-bit word; and CPU
+training computes attention explicitly, because SDPA has no CPU kernel with dropout.
 """
 
 from __future__ import annotations
@@ -61,6 +62,39 @@ class Dropout(nn.Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return dropout(x, self.p, self.training)
+
+
+@dataclass
+class Padding:
+    """Where a padded batch's N real tokens sit in its (B, T) grid.
+
+    Everything in a layer except attention works token by token, so it runs on the (N, H) real
+    tokens alone: a batch that is a quarter padding then costs a quarter less matmul. Attention
+    alone needs the grid, and gets it back with ``pad``.
+    """
+
+    mask: torch.Tensor  # (B, 1, 1, T) bool, True where the key is a real token
+    index: torch.Tensor  # (N,) positions of the real tokens in the flattened (B * T) grid
+
+    @classmethod
+    def of(cls, attention_mask: torch.Tensor | None) -> Padding | None:
+        """None for a batch without padding: it needs neither a mask nor packing."""
+        if attention_mask is None:
+            return None
+        index = attention_mask.flatten().nonzero().squeeze(1)  # waits for a GPU, once a batch
+        if len(index) == attention_mask.numel():
+            return None
+        return cls(attention_mask.bool()[:, None, None, :], index)
+
+    def unpad(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, D) -> (N, D), the real tokens in order."""
+        return x.reshape(-1, x.size(-1)).index_select(0, self.index)
+
+    def pad(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, D) -> (B, T, D), zeros at the padded positions."""
+        B, T = self.mask.size(0), self.mask.size(-1)
+        grid = x.new_zeros(B * T, x.size(-1)).index_copy(0, self.index, x)
+        return grid.view(B, T, -1)
 
 
 @dataclass
@@ -149,24 +183,27 @@ class BertSelfAttention(nn.Module):
         self.dropout_p = config.attention_probs_dropout_prob
         self.attn_implementation = attn_implementation
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        B, T, H = x.shape
+    def forward(self, x: torch.Tensor, padding: Padding | None) -> torch.Tensor:
+        """(B, T, H) -> (B, T, H), or, with ``padding``, (N, H) real tokens -> (N, H)."""
+        H = x.size(-1)
         hs = H // self.n_head
         # One (H -> 3H) matmul instead of three (H -> H) ones. The weights stay three parameters
-        # named as in Hugging Face, so state_dict() keeps its keys; concatenating them costs a
-        # 3H x H copy per call, less than the two matmul launches and the gradient sum it saves.
+        # named as in Hugging Face, so state_dict() keeps its keys, and are concatenated per call.
         weight = torch.cat([self.query.weight, self.key.weight, self.value.weight])  # (3H, H)
         bias = torch.cat([self.query.bias, self.key.bias, self.value.bias])  # (3H,)
-        qkv = F.linear(x, weight, bias).view(B, T, 3, self.n_head, hs)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, nh, T, hs)
+        qkv = F.linear(x, weight, bias)  # (B, T, 3H) or (N, 3H)
+        mask = None
+        if padding is not None:
+            qkv, mask = padding.pad(qkv), padding.mask  # (B, T, 3H), (B, 1, 1, T)
+        B, T, _ = qkv.shape
+        q, k, v = qkv.view(B, T, 3, self.n_head, hs).permute(2, 0, 3, 1, 4)  # 3 x (B, nh, T, hs)
         dropout_p = self.dropout_p if self.training else 0.0
-        # mask: (B, 1, 1, T) bool, True where the key is a real token; padding keys get no weight.
         # SDPA has no CPU kernel with dropout: it falls back to the explicit maths below, with
         # more masking work and a slower dropout mask, so CPU training takes the explicit path.
         if self.attn_implementation == "sdpa" and not (dropout_p and x.device.type == "cpu"):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
         else:
-            # The explicit path, for debugging, for reading off attention weights, and for CPU
+            # The explicit path: for debugging, for reading off attention weights, and for CPU
             # training.
             att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # (B, nh, T, T)
             if mask is not None:
@@ -175,7 +212,8 @@ class BertSelfAttention(nn.Module):
             att = F.softmax(att, dim=-1)
             att = dropout(att, dropout_p, self.training)
             y = att @ v  # (B, nh, T, hs)
-        return y.transpose(1, 2).reshape(B, T, H)  # (B, T, H), heads side by side again
+        y = y.transpose(1, 2).reshape(B, T, H)  # heads side by side again
+        return y if padding is None else padding.unpad(y)
 
 
 class BertAddNorm(nn.Module):
@@ -210,8 +248,9 @@ class BertLayer(nn.Module):
         self.output = BertAddNorm(D_ff, config)
         self.act = ACTIVATIONS[config.hidden_act]
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        x = self.attention["output"](self.attention["self"](x, mask), x)  # (B, T, H)
+    def forward(self, x: torch.Tensor, padding: Padding | None) -> torch.Tensor:
+        # x: (B, T, H), or (N, H) real tokens when the batch is padded; shapes below for the first.
+        x = self.attention["output"](self.attention["self"](x, padding), x)  # (B, T, H)
         h = self.act(self.intermediate["dense"](x))  # (B, T, D_ff)
         return self.output(h, x)  # (B, T, H)
 
@@ -284,16 +323,13 @@ class MinBert(nn.Module):
             attention_mask: (B, T) with 1 for real tokens and 0 for padding; None attends to all.
 
         Returns:
-            (B, T, H) last hidden state.
+            (B, T, H) last hidden state; zero at padded positions, which are never computed.
         """
-        # A batch without padding needs no mask, and SDPA picks faster kernels without one. (On a
-        # GPU, all() waits for the device once per forward, which costs less than it saves.)
-        mask = None
-        if attention_mask is not None and not bool(attention_mask.all()):
-            mask = attention_mask.bool()[:, None, None, :]  # (B, 1, 1, T)
+        padding = Padding.of(attention_mask)
+        x = hidden if padding is None else padding.unpad(hidden)  # (B, T, H) or (N, H)
         for layer in self.encoder["layer"]:
-            hidden = layer(hidden, mask)
-        return hidden
+            x = layer(x, padding)
+        return x if padding is None else padding.pad(x)
 
     def forward(
         self,

@@ -35,15 +35,19 @@ def test_quick_run_writes_its_section_and_keeps_the_others(tmp_path):
     text = out.read_text()
     assert OTHER in text
     section = text[text.index("## Training step and evaluation forward vs transformers: CPU") :]
-    rows = [line for line in section.splitlines() if line.startswith(("| train", "| eval"))]
-    assert [row.split("|")[1].strip().split(",")[0] for row in rows] == [
-        "train step", "train step", "eval forward",
-    ]  # fmt: skip
-    for row in rows:
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        assert len(cells) == 7, row
-        assert re.fullmatch(r"\*\*\d+\.\d\dx\*\*", cells[3]), row
-        assert all(re.fullmatch(r"\d+%", c) for c in cells[5:]), row
+    lines = section.splitlines()
+    start = lines.index("| --- | --- | --- | ---: | ---: | ---: | ---: |") + 1
+    table = lines[start : lines.index("", start)]  # the timings, up to the blank line after them
+    workloads = [line.split("|")[1].strip() for line in table if not line.startswith("| |")]
+    assert workloads == ["train step, 4 x 8", "train step, 4 x 16", "eval forward, 8 x 16"]
+    assert len(table) % 3 == 0 and len(table) // 3 >= 2  # the reference and minBERT, at least
+    for line in table:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        assert len(cells) == 7, line
+        assert re.fullmatch(r"\d+\.\d ms", cells[3]), line
+        assert cells[4] == "1" or re.fullmatch(r"(\*\*)?\d+\.\d\dx(\*\*)?", cells[4]), line
+        assert re.fullmatch(r"\d+%", cells[6]), line
+    assert section.count(", met;") + section.count(", not met;") == 3
     assert "### Where a training step's time goes" in section
     assert "| total |" in section
 
