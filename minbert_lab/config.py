@@ -56,7 +56,7 @@ class Profile:
 
 PROFILES = {
     "smoke": Profile("smoke", 32, 32, 1, 16, 5e-5, 32),
-    "quick": Profile("quick", 512, 384, 2, 32, 5e-5, 64),
+    "quick": Profile("quick", 1024, 512, 2, 32, 5e-5, 64),
     "full": Profile("full", None, None, 15, 64, 1e-5, 128),
 }
 
