@@ -43,8 +43,9 @@ test: install
 lint: install
 	$(PY) -m ruff check minbert_lab tests benchmarks
 
-bench: install
+bench: install data/manifest.json
 	HF_HUB_OFFLINE=1 $(PY) benchmarks/bench_training.py
+	HF_HUB_OFFLINE=1 $(PY) benchmarks/bench_epoch.py --data-dir data
 
 clean:
 	rm -rf data/raw data/clean data/cache data/manifest.json runs outputs

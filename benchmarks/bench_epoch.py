@@ -12,6 +12,7 @@ import platform
 from pathlib import Path
 
 import torch
+from bench_training import replace_section  # benchmarks/ is on the path when run as a script
 
 from minbert_lab.experiments.grids import table4
 from minbert_lab.training.loop import train
@@ -43,7 +44,6 @@ def main() -> None:
         print(f"{name}: {seconds[name]:.1f} s for {steps} steps")
     reference = seconds["random batches, padded to 128"]
     lines = [
-        SECTION, "",
         f"One training epoch (no evaluation) of Table 4's \"Shuffled batches + SST unreg'd\" in "
         f"the {args.profile} profile, all three tasks, on {platform.processor() or 'CPU'} with "
         f"{torch.get_num_threads()} threads, torch {torch.__version__}. Run one after another "
@@ -55,16 +55,6 @@ def main() -> None:
     text = out.read_text() if out.exists() else "# Benchmark results\n\n"
     out.write_text(replace_section(text, SECTION, "\n".join(lines)))
     print("\n".join(lines))
-
-
-def replace_section(text: str, heading: str, body: str) -> str:
-    """``text`` with the section under ``heading`` replaced by ``body`` (appended if absent)."""
-    if heading not in text:
-        return text.rstrip() + "\n\n" + body
-    start = text.index(heading)
-    end = text.find("\n## ", start + len(heading))
-    rest = "" if end == -1 else text[end:]
-    return text[:start] + body.rstrip() + "\n" + rest
 
 
 if __name__ == "__main__":
