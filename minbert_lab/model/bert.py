@@ -187,8 +187,9 @@ class BertSelfAttention(nn.Module):
         """(B, T, H) -> (B, T, H), or, with ``padding``, (N, H) real tokens -> (N, H)."""
         H = x.size(-1)
         hs = H // self.n_head
-        # One (H -> 3H) matmul instead of three (H -> H) ones. The weights stay three parameters
-        # named as in Hugging Face, so state_dict() keeps its keys, and are concatenated per call.
+        # One (H -> 3H) matmul instead of three (H -> H) ones: fewer kernel launches on a GPU; on
+        # the 2-core CPU a wash (the matmul time saved about pays for the concatenation). The
+        # weights stay three parameters named as in Hugging Face, so state_dict() keeps its keys.
         weight = torch.cat([self.query.weight, self.key.weight, self.value.weight])  # (3H, H)
         bias = torch.cat([self.query.bias, self.key.bias, self.value.bias])  # (3H,)
         qkv = F.linear(x, weight, bias)  # (B, T, 3H) or (N, 3H)

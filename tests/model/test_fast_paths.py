@@ -1,5 +1,6 @@
-"""The speed paths change no results: cheap CPU dropout, the fused QKV projection, the explicit
-attention of CPU training, and the skipped mask of an unpadded batch."""
+"""The speed paths change no results: cheap CPU dropout, packing a padded batch's real tokens,
+the fused QKV projection, the explicit attention of CPU training, and the skipped mask of an
+unpadded batch."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 import torch
 
 from minbert_lab.model import BertConfig, MinBert
-from minbert_lab.model.bert import dropout
+from minbert_lab.model.bert import Padding, dropout
 
 TINY = BertConfig(
     vocab_size=50,
@@ -104,3 +105,25 @@ def test_state_dict_keeps_the_three_projection_keys():
     for name in ("query", "key", "value"):
         assert f"encoder.layer.0.attention.self.{name}.weight" in keys
     assert not any("qkv" in k for k in keys)
+
+
+def test_padding_packs_real_tokens_and_pads_back_with_zeros():
+    mask = torch.tensor([[1, 1, 1], [1, 0, 0]])
+    x = torch.arange(2 * 3 * 2, dtype=torch.float).view(2, 3, 2)
+    padding = Padding.of(mask)
+    packed = padding.unpad(x)  # (N, D)
+    assert packed.tolist() == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    back = padding.pad(packed)
+    assert torch.equal(back[mask.bool()], x[mask.bool()])
+    assert torch.equal(back[~mask.bool()], torch.zeros(2, 2))
+    assert Padding.of(torch.ones(2, 3)) is None and Padding.of(None) is None
+
+
+def test_encode_returns_zeros_at_padded_positions():
+    model = MinBert(TINY).eval()
+    ids = torch.randint(1, TINY.vocab_size, (3, 7))
+    mask = (torch.arange(7) < torch.tensor([7, 3, 5])[:, None]).long()
+    with torch.no_grad():
+        hidden = model(ids * mask, mask)
+    assert torch.equal(hidden[~mask.bool()], torch.zeros(int((mask == 0).sum()), TINY.hidden_size))
+    assert hidden[mask.bool()].abs().sum(-1).min() > 0
