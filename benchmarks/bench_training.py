@@ -25,6 +25,7 @@ import contextlib
 import datetime
 import os
 import platform
+import shlex
 import statistics
 import sys
 import tempfile
@@ -155,15 +156,17 @@ def main(argv: list[str] | None = None) -> None:
         print(work.label + ": " + ", ".join(
             f"{name} {statistics.median(t) * 1e3:.1f} ms ({a / statistics.median(t):.2f}x)"
             for name, t in times.items()), flush=True)  # fmt: skip
-        if work.kind == "train" and work.padded and device.type == "cpu" and not args.no_profile:
-            steps = 1 if args.quick else PROFILED_STEPS
+        if work.padded and device.type == "cpu" and not args.no_profile:
+            steps = _profiled_calls(args)
             profiles[work] = {name: profile_step(fn, steps) for name, fn in fns.items()}
+    for d in peaks:  # again, in case other work slowed the first measurement down
+        peaks[d] = max(peaks[d], measure_peak(device, d, quick=args.quick))
     sweep = []
     if device.type == "cpu" and not args.quick:
         sweep = eval_batch_sweep(contenders[1], config.vocab_size, retries)
 
-    command = "python benchmarks/bench_training.py " + " ".join(argv or sys.argv[1:])
-    text = report(args, machine, peaks, contenders, rows, profiles, sweep, command.strip(), retries)
+    command = shlex.join(["python", "benchmarks/bench_training.py", *(argv or sys.argv[1:])])
+    text = report(args, machine, peaks, contenders, rows, profiles, sweep, command, retries)
     out = Path(args.out)
     previous = out.read_text() if out.exists() else "# Benchmark results\n\n"
     out.write_text(replace_section(previous, section_heading(args, device), text))
@@ -367,20 +370,25 @@ def _sync(device: torch.device) -> None:
 
 
 def measure_peak(device: torch.device, dtype: torch.dtype, *, quick: bool) -> float:
-    """FLOP/s of the fastest square matmul among a few sizes (best of 3 after a warm-up)."""
+    """FLOP/s of the fastest square matmul among a few sizes, from samples taken while other
+    processes left the CPUs alone (any sample, if none was)."""
     sizes = [256, 512] if quick else ([1024, 2048, 4096] if device.type == "cpu" else [8192])
-    best = 0.0
+    quiet, loaded = 0.0, 0.0
     for n in sizes:
         a = torch.randn(n, n, device=device, dtype=dtype)
         b = torch.randn(n, n, device=device, dtype=dtype)
-        for i in range(4):
+        a @ b  # warm-up
+        for _ in range(3):
+            load = OtherLoad()
             _sync(device)
             start = time.perf_counter()
             a @ b
             _sync(device)
-            if i:  # the first is the warm-up
-                best = max(best, 2 * n**3 / (time.perf_counter() - start))
-    return best
+            flops = 2 * n**3 / (time.perf_counter() - start)
+            if device.type == "cuda" or load.fraction() <= MAX_OTHER_LOAD:
+                quiet = max(quiet, flops)
+            loaded = max(loaded, flops)
+    return quiet or loaded
 
 
 def forward_flops(config, lengths: list[int]) -> float:
@@ -394,16 +402,15 @@ def forward_flops(config, lengths: list[int]) -> float:
 
 # --- where the time goes (CPU) ---------------------------------------------------------------
 
-CATEGORIES = {
-    "matmuls (linear layers, attention bmm)": ("aten::mm", "aten::addmm", "aten::bmm",
-                                               "aten::baddbmm"),
-    "fused attention kernels": ("aten::_scaled_dot_product",),
-    "dropout masks (random numbers)": ("aten::bernoulli_", "aten::random_", "aten::uniform_"),
+CATEGORIES = {  # by op name; "matmuls" are the linear layers' and attention's batched ones
+    "matmuls": ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm"),
+    "fused attention": ("aten::_scaled_dot_product",),
+    "dropout masks": ("aten::bernoulli_", "aten::random_", "aten::uniform_"),
     "GELU, LayerNorm, softmax": ("aten::gelu", "aten::native_layer_norm", "aten::_softmax",
                                  "aten::_log_softmax"),
 }  # fmt: skip
-OPTIMIZER = "optimizer step"
-OTHER = "everything else (copies, casts, adds, masks, gradient buffers)"
+OPTIMIZER = "optimizer"  # everything under Optimizer.step, whatever the op
+OTHER = "other"  # copies, casts, adds, masks, gradient buffers, packing
 
 
 def profile_step(step: Callable[[], None], steps: int) -> dict[str, float]:
@@ -530,7 +537,7 @@ def report(args, machine, peaks, contenders, rows, profiles, sweep, command, ret
             )
     lines += ["", *_target_lines(rows, reference, ours, peaks)]
     if profiles:
-        lines += ["", *_profile_lines(profiles, contenders)]
+        lines += ["", *_profile_lines(profiles, contenders, _profiled_calls(args))]
     if sweep:
         lines += [
             "",
@@ -562,33 +569,36 @@ def _target_lines(rows, reference: Contender, ours: Contender, peaks) -> list[st
         verdict = "met" if a / b >= target else "not met"
         bound = a / (flops / peaks[reference.dtype])
         out.append(
-            f"- {work.label}: {a / b:.2f}x for a target of {target}x, {verdict};"
+            f"- {work.label}: {a / b:.3f}x for a target of {target}x, {verdict};"
             f" bound {bound:.2f}x ({flops / peaks[reference.dtype] * 1e3:.0f} ms of matmuls)."
         )
     return out
 
 
-def _profile_lines(profiles, contenders: list[Contender]) -> list[str]:
-    out = [
-        "### Where a training step's time goes",
-        "",
-        "Self CPU time per step from `torch.profiler`: per category, the median of"
-        f" {PROFILED_STEPS} profiled steps (the profiler adds a little to every op). "
-        + "; ".join(f"{chr(65 + i)} = {c.name}" for i, c in enumerate(contenders))
-        + ".",
-        "",
-    ]
-    columns = [(w, i, c) for w in profiles for i, c in enumerate(contenders)]
-    header = " | ".join(f"{chr(65 + i)}, {w.batch} x {w.length}" for w, i, _ in columns)
-    out += [f"| category | {header} |", "| --- |" + " ---: |" * len(columns)]
+def _profiled_calls(args: argparse.Namespace) -> int:
+    return 1 if args.quick else PROFILED_STEPS
+
+
+def _profile_lines(profiles, contenders: list[Contender], calls: int) -> list[str]:
     categories = [*CATEGORIES, OPTIMIZER, OTHER]
-    for category in [*categories, "total"]:
-        cells = []
-        for w, _, c in columns:
-            seconds = profiles[w][c.name]
-            value = sum(seconds.values()) if category == "total" else seconds[category]
-            cells.append(f"{value * 1e3:.0f} ms")
-        out.append(f"| {category} | " + " | ".join(cells) + " |")
+    out = [
+        "### Where the time goes",
+        "",
+        "Self CPU time per call from `torch.profiler`, by category: the median of"
+        f" {calls} profiled calls (the profiler adds a little to every op). matmuls are"
+        " the linear layers' and attention's batched ones; other is copies, casts, adds, masks,"
+        " gradient buffers and minBERT's packing.",
+        "",
+        "| workload | contender | " + " | ".join(categories) + " | total |",
+        "| --- | --- |" + " ---: |" * (len(categories) + 1),
+    ]
+    for work, by_contender in profiles.items():
+        for i, c in enumerate(contenders):
+            seconds = by_contender[c.name]
+            cells = [f"{seconds[k] * 1e3:.0f} ms" for k in categories]
+            label = work.label if i == 0 else ""
+            total = f"{sum(seconds.values()) * 1e3:.0f} ms"
+            out.append(f"| {label} | {c.name} | " + " | ".join(cells) + f" | {total} |")
     return out
 
 

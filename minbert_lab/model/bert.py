@@ -106,7 +106,7 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     words = torch.empty((n + 3) // 4, dtype=torch.int64).random_(-(2**63), None)  # all 64 bits
     uniform = words.view(torch.int16)[:n].view(x.shape)  # each in [-32768, 32767]
     keep = uniform >= round(p * 65536) - 32768  # True with probability 1 - p
-    return x * keep * (1.0 / (1.0 - p))
+    return x * (keep * (1.0 / (1.0 - p)))  # one multiply in the backward pass, not two
 
 
 class Dropout(nn.Dropout):
@@ -145,7 +145,8 @@ class Padding:
     def pad(self, x: torch.Tensor) -> torch.Tensor:
         """(N, D) -> (B, T, D), zeros at the padded positions."""
         B, T = self.mask.size(0), self.mask.size(-1)
-        grid = x.new_zeros(B * T, x.size(-1)).index_copy(0, self.index, x)
+        # In place: index_copy (no underscore) would first copy the zeros.
+        grid = x.new_zeros(B * T, x.size(-1)).index_copy_(0, self.index, x)
         return grid.view(B, T, -1)
 
 
@@ -209,7 +210,8 @@ class BertSelfAttention(nn.Module):
             att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # (B, nh, T, T)
             if mask is not None:
                 # The most negative float, as in BERT's additive mask, so exp() underflows to 0.
-                att = att.masked_fill(~mask, torch.finfo(att.dtype).min)
+                # In place: att is a fresh product that no backward formula reads.
+                att.masked_fill_(~mask, torch.finfo(att.dtype).min)
             att = F.softmax(att, dim=-1)
             att = dropout(att, dropout_p, self.training)
             y = att @ v  # (B, nh, T, hs)

@@ -51,7 +51,8 @@ def test_quick_run_writes_its_section_and_keeps_the_others(tmp_path):
         assert cells[4] == "1" or re.fullmatch(r"(\*\*)?\d+\.\d\dx(\*\*)?", cells[4]), line
         assert re.fullmatch(r"\d+%", cells[6]), line
     assert section.count(", met;") + section.count(", not met;") == 3
-    assert "### Where a training step's time goes" in section
+    assert re.search(r"- train step, 4 x 8: \d+\.\d{3}x for a target of 1\.5x", section)
+    assert "### Where the time goes" in section
     assert "| total |" in section
 
 
