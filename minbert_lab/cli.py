@@ -12,6 +12,7 @@ from pathlib import Path
 
 from minbert_lab.config import (
     ORDERINGS,
+    PRECISIONS,
     PROFILES,
     REGULARIZERS,
     TASKS,
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--epochs", type=int)
     run.add_argument("--lr", type=float)
     run.add_argument("--batch-size", type=int)
+    run.add_argument("--precision", choices=list(PRECISIONS),
+                     help="fp32, or bf16 autocast (default: the profile's)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--runs-dir", default="runs")
 
@@ -90,7 +93,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(tasks=configs, profile=args.profile, checkpoint=args.checkpoint,
                      dropout=args.dropout, ordering=args.ordering,
                      shared_trunk=args.shared_trunk, epochs=args.epochs, lr=args.lr,
-                     batch_size=args.batch_size, seed=args.seed)
+                     batch_size=args.batch_size, precision=args.precision, seed=args.seed)
 
 
 def main(argv: list[str] | None = None) -> int:

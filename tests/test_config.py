@@ -28,6 +28,7 @@ from minbert_lab.config import RunConfig, TaskConfig, default_task
         ({"seed": -1}, "seed=-1"),
         ({"weight_decay": -0.1}, "weight_decay"),
         ({"ordering_weight": 0}, "ordering_weight"),
+        ({"precision": "fp16"}, r"precision='fp16'.*\['fp32', 'bf16'\]"),
     ],
 )
 def test_invalid_configs_name_the_field_and_choices(kwargs: dict, message: str) -> None:
@@ -49,3 +50,11 @@ def test_round_trip_through_a_dict() -> None:
     assert RunConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="unknown RunConfig fields"):
         RunConfig.from_dict({**config.to_dict(), "momentum": 0.9})
+
+
+def test_precision_comes_from_the_profile_unless_given() -> None:
+    assert RunConfig(profile="smoke").resolved().precision == "fp32"
+    assert RunConfig(profile="quick").resolved().precision == "bf16"
+    assert RunConfig(profile="quick", precision="fp32").resolved().precision == "fp32"
+    fp32 = RunConfig(profile="quick", precision="fp32")
+    assert RunConfig(profile="quick").digest() != fp32.digest()

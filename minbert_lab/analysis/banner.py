@@ -28,10 +28,12 @@ def profile_caveat(profile: str) -> str:
         return (f"Smoke profile ({size}, {epochs}): a test that the code runs. "
                 "These numbers are meaningless; do not read anything into them.")
     if profile == "quick":
-        return (f"Quick profile ({size}, {epochs}, batch {p.batch_size}, lr {p.lr:g}, on a CPU): "
+        return (f"Quick profile ({size}, {epochs}, batch {p.batch_size}, lr {p.lr:g},"
+                f" {p.precision}, on a CPU): "
                 "small runs, far from the paper's setup; expect noisy numbers and treat "
                 "differences of a few points as noise.")
-    return (f"Full profile ({size}, {epochs}, batch {p.batch_size}, lr {p.lr:g}): "
+    return (f"Full profile ({size}, {epochs}, batch {p.batch_size}, lr {p.lr:g},"
+            f" {p.precision}): "
             "the paper's recipe, on our checkpoint and data split.")
 
 

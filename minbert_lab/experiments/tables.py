@@ -23,8 +23,9 @@ def profile_note(profile: str) -> str:
     if profile == "smoke":
         return f"smoke profile ({size}, {epochs}): these numbers mean nothing"
     if profile == "quick":
-        return f"quick profile ({size}, {epochs}, CPU): small runs, far from the paper's 15 epochs"
-    return f"{profile} profile ({size}, {epochs}, batch {p.batch_size}, lr {p.lr})"
+        return (f"quick profile ({size}, {epochs}, {p.precision}, CPU): small runs, far from the"
+                " paper's 15 epochs")
+    return f"{profile} profile ({size}, {epochs}, batch {p.batch_size}, lr {p.lr}, {p.precision})"
 
 
 def grid_rows(name: str, profile: str, seed: int = 0,

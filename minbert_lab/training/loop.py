@@ -7,6 +7,7 @@ import contextlib
 import math
 import platform
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,7 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     """
     config = config.resolved()
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    warn_if_slow_bf16(device, config.precision)
     trainee = build(config, data_dir, device)
     model = trainee.model
     optimizer = make_optimizer(model, config)
@@ -127,7 +129,7 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
                    leave=False, unit="batch")
         for task in bar:
             batch = sources[task].next().to(device)
-            with autocast(device):
+            with autocast(device, config.precision):
                 loss = training_loss(trainee, model, task, batch)
             if not torch.isfinite(loss):
                 raise TrainingDivergedError(
@@ -185,12 +187,27 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     }
 
 
-def autocast(device: torch.device) -> contextlib.AbstractContextManager:
-    """bf16 autocast on a GPU (matmuls in bf16, reductions and the optimizer in fp32); on a
-    CPU plain fp32, which is what parity and the CPU benchmarks are measured in."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """bf16 autocast (matmuls in bf16; losses, reductions and the optimizer in fp32) when
+    ``precision`` is ``"bf16"``; plain fp32, which parity is measured in, otherwise."""
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def warn_if_slow_bf16(device: torch.device, precision: str) -> None:
+    """bf16 on a CPU without native support is emulated, and slower than fp32."""
+    if precision == "bf16" and device.type == "cpu" and not _cpu_has_bf16():
+        warnings.warn("this CPU has no native bf16 (AVX512-BF16 or AMX), so bf16 autocast"
+                      " will be slower than fp32; pass precision='fp32' (--precision fp32)",
+                      stacklevel=3)
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def training_loss(trainee: Trainee, model: MultitaskModel, task: str, batch) -> torch.Tensor:
@@ -223,7 +240,7 @@ def evaluate(trainee: Trainee, model: MultitaskModel, forms: dict, config: RunCo
         for batch in make_batches(data, forms[task], batch_size=eval_batch,
                                   max_length=config.max_length, shuffle=False, bucket=True):
             batch = batch.to(device)
-            with autocast(device):
+            with autocast(device, config.precision):
                 outputs = model(batch)
             loss_fn = trainee.losses[task]
             preds.append(loss_fn.predict(outputs).float().cpu())

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,18 @@ def test_smoke_multitask_run_records_history_and_predictions(data_dir: Path) -> 
     assert all(0 <= p <= 5 for p in preds["sts"]["predictions"])
     assert result["data"]["quora_split"] == "carved-from-dev"
     assert result["timings"]["train_examples_per_second"] > 0
+
+
+def test_bf16_autocast_trains_and_is_recorded(data_dir: Path) -> None:
+    config = RunConfig(tasks={"para": TaskConfig("CE", "bce", "smart", 1.0)}, profile="smoke",
+                       precision="bf16")
+    result = train(config, data_dir=data_dir, progress=False)
+    fp32 = train(dataclasses.replace(config, precision="fp32"), data_dir=data_dir, progress=False)
+    assert result["config"]["precision"] == "bf16"
+    losses = [s["loss"] for s in result["history"]["steps"]]
+    reference = [s["loss"] for s in fp32["history"]["steps"]]
+    assert losses != reference  # bf16 really ran
+    assert losses == pytest.approx(reference, rel=0.05)  # and stays close to fp32
 
 
 def test_same_seed_repeats_and_another_seed_differs(data_dir: Path) -> None:
