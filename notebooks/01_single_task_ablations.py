@@ -90,7 +90,7 @@ checkpoint_summary(study.checkpoint)
 
 # %%
 fig1 = plot_head_architectures()
-study.save_figure(fig1, "fig1-heads")
+study.save_figure(fig1, "fig1-heads", stamp=False)  # a diagram: no run made it
 fig1
 
 # %% [markdown]

@@ -55,7 +55,8 @@ display(Markdown(banner(study)))
 # %%
 paper_batches = batches_per_epoch(study.data_dir, "full")
 fig2 = plot_batch_composition(compositions(paper_batches, seed=study.seeds[0]))
-study.save_figure(fig2, "fig2-batch-composition")
+study.save_figure(fig2, "fig2-batch-composition",
+                  stamp=f"minBERT Lab: all training data in batches of 64; {study.data_note()}")
 fig2
 
 # %% [markdown]

@@ -19,18 +19,24 @@ reader can see it.
 
 from __future__ import annotations
 
+import io
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES
+from minbert_lab.data.splits import DataNotPreparedError, load_manifest, split_note
 from minbert_lab.experiments.tables import to_markdown
 
 _FALSE = ("0", "false", "False", "no", "")
+FIGURE_DPI = 150
+FOOTER_POINTS = 7
 
 
 def repo_root(start: Path | str | None = None) -> Path:
@@ -90,10 +96,48 @@ class StudySettings:
             progress=env.get("MINBERT_PROGRESS", "1") not in _FALSE,
         )
 
-    def save_figure(self, fig: Figure, name: str) -> Path:
-        """Writes ``<figures_dir>/<name>.png`` and returns its path."""
+    def provenance(self) -> str:
+        """Profile, checkpoint and data split, in one line for a figure's footer."""
+        p = PROFILES[self.profile]
+        sizes = (f"{p.train_examples:,} train / {p.dev_examples:,} dev examples per task"
+                 if p.train_examples else "all data")
+        epochs = f"{p.epochs} epoch{'s' if p.epochs != 1 else ''}"
+        warning = "SMOKE PROFILE, NUMBERS MEANINGLESS: " if self.profile == "smoke" else ""
+        return (f"{warning}minBERT Lab, {self.profile} profile ({sizes}, {epochs}, {p.precision})"
+                f"; checkpoint {self.checkpoint}; {self.data_note()}")
+
+    def data_note(self) -> str:
+        try:
+            return split_note(load_manifest(self.data_dir))
+        except DataNotPreparedError:
+            return "data not prepared"
+
+    def save_figure(self, fig: Figure, name: str, *, stamp: bool | str = True) -> Path:
+        """Writes ``<figures_dir>/<name>.png`` and returns its path.
+
+        ``stamp=True`` adds :meth:`provenance` as a footer strip under the image, so the file
+        says what produced it; a string is used as the footer instead; ``False`` adds none
+        (diagrams). ``fig`` itself is left as it was.
+        """
         path = self._target(f"{name}.png")
-        fig.savefig(path, dpi=150, bbox_inches="tight")
+        if not stamp:
+            fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
+            return path
+        # Render the figure, then paste it above a strip holding the footer: no layout engine
+        # or legend placed outside the axes can move anything onto the text.
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        image = plt.imread(io.BytesIO(buffer.getvalue()))
+        height, width = image.shape[:2]
+        text = self.provenance() if stamp is True else stamp
+        chars_per_line = max(40, int(width / (FOOTER_POINTS * FIGURE_DPI / 72 * 0.55)))
+        lines = textwrap.wrap(text, chars_per_line)
+        strip = int(len(lines) * FOOTER_POINTS * 1.5 * FIGURE_DPI / 72) + 8
+        page = Figure(figsize=(width / FIGURE_DPI, (height + strip) / FIGURE_DPI), dpi=FIGURE_DPI)
+        page.figimage(image, xo=0, yo=strip)
+        page.text(4 / width, (strip - 4) / (height + strip), "\n".join(lines), va="top",
+                  ha="left", fontsize=FOOTER_POINTS, color="0.35")
+        page.savefig(path, dpi=FIGURE_DPI)
         return path
 
     def save_table(self, frame: pd.DataFrame, name: str) -> list[Path]:

@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -73,3 +75,20 @@ def test_saves_figures_and_tables_with_captions(clean_env, tmp_path: Path):
 def test_repo_root_is_found_from_a_subfolder():
     root = repo_root(Path(__file__).parent)
     assert (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir()
+
+
+def test_figures_carry_their_provenance(clean_env, tmp_path: Path):
+    study = StudySettings.from_env(profile="quick", root=tmp_path)
+    fig = Figure(figsize=(4, 3))
+    fig.subplots().plot([0, 1])
+    stamped = plt.imread(study.save_figure(fig, "fig9-stamped"))
+    plain = plt.imread(study.save_figure(fig, "fig9-plain", stamp=False))
+    assert fig.texts == []  # the caller's figure is untouched
+    assert stamped.shape[1] == plain.shape[1] and stamped.shape[0] > plain.shape[0]
+    assert np.allclose(stamped[: plain.shape[0], :, :3], plain[:, :, :3], atol=0.01)
+    strip = stamped[plain.shape[0]:, :, :3]
+    assert strip.min() < 0.7  # the footer's text is in the strip under the image
+    footer = study.provenance()
+    assert "quick profile (1,024 train / 512 dev" in footer and "minilm-l6" in footer
+    smoke = StudySettings.from_env(profile="smoke", root=tmp_path)
+    assert smoke.provenance().startswith("SMOKE PROFILE, NUMBERS MEANINGLESS")
