@@ -22,9 +22,9 @@ import minbert_lab.training.loop as loop
 from minbert_lab.experiments.cache import checkpoint_path, load_result, result_path, run_or_load
 from minbert_lab.training.checkpointing import read_checkpoint
 
-# The "random" steps a child is killed at: drawn once from a fixed seed, so every run of the
-# suite kills at the same places.
-KILL_STEPS = random.Random(224).sample(range(1, FAULT_STEPS), 2)
+# The "random" steps a child is killed at: drawn from a fixed seed, so every run of the suite
+# kills at the same places; drawn after the first checkpoint, so there is something to resume.
+KILL_STEPS = random.Random(224).sample(range(CHECKPOINT_EVERY, FAULT_STEPS), 2)
 
 
 def _last_checkpoint_before(step: int) -> int:

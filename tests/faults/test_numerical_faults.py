@@ -3,6 +3,7 @@ leaves the last good checkpoint (never a checkpoint or result made from the bad 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -92,8 +93,7 @@ def test_nonfinite_gradient_stops_before_the_weights_change(grad_clip: float, da
                                                             tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    config = RunConfig(tasks=FAULT_CONFIG.tasks, profile="smoke", epochs=2,
-                       ordering="weighted", bregman_weight=0.5, grad_clip=grad_clip)
+    config = dataclasses.replace(FAULT_CONFIG, grad_clip=grad_clip)
     faults = Faults(monkeypatch)
     faults.grad_fault_step = step = 5
     with pytest.raises(TrainingDivergedError,
