@@ -75,15 +75,15 @@ def load_split(task: str, split: str, *, checkpoint: str = "minilm-l6",
     info = manifest["splits"][key]
     frame = pd.read_csv(Path(data_dir) / info["file"], dtype={"id": str, "sentence1": str,
                         "sentence2": str}, keep_default_na=False)
+    if frame.empty:  # every row was skipped: the manifest's "skipped" counts say why
+        raise ValueError(f"split {key!r} in {data_dir} has no rows; see the skipped counts in"
+                         f" {Path(data_dir) / 'manifest.json'}")
     cache = Path(data_dir) / "cache"
     a = cached_tokenize(frame["sentence1"].tolist(), checkpoint, info["sha256"], "s1", cache)
     b = None
     if task != "sst":
         b = cached_tokenize(frame["sentence2"].tolist(), checkpoint, info["sha256"], "s2", cache)
     dtype = torch.int64 if task == "sst" else torch.float32
-    if frame.empty:  # every row was skipped: the manifest's "skipped" counts say why
-        raise ValueError(f"split {key!r} in {data_dir} has no rows; see the skipped counts in"
-                         f" {Path(data_dir) / 'manifest.json'}")
     labels = torch.tensor(frame["label"].to_numpy(), dtype=dtype)
     data = TaskSplit(task, split, frame, a, b, labels)
     if limit is not None and limit < len(data):

@@ -151,7 +151,6 @@ def _source_with_quora_train(mirror: Path, tmp_path: Path, rows: list) -> Path:
     return source
 
 
-@pytest.mark.slow
 def test_the_manifest_shows_the_counts(mirror: Path, tmp_path: Path) -> None:
     rows = [((b"g%d" % i, b"Good question %d ?" % i, b"Fine %d ?" % i, b"1"), None)
             for i in range(5)]
@@ -168,7 +167,6 @@ def test_the_manifest_shows_the_counts(mirror: Path, tmp_path: Path) -> None:
     assert load_manifest(tmp_path / "data") == manifest
 
 
-@pytest.mark.slow
 def test_a_split_with_no_good_rows_stops_before_training(mirror: Path, tmp_path: Path) -> None:
     source = _source_with_quora_train(mirror, tmp_path, [(b"x", b"Only bad ?", b"No ?", b"7")])
     prepare(str(source), tmp_path / "data")
