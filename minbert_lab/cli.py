@@ -74,6 +74,14 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     return out
 
 
+def _number(text: str, flag: str, task: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{flag} {task}=...:{text!r} is not valid; the weight after ':' must be"
+                         " a number, e.g. sst=smart:3") from None
+
+
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Builds a validated RunConfig from ``run`` arguments (ValueError on bad values)."""
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
@@ -89,7 +97,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         if loss is None:
             loss = {"para": "bce", "sts": "mse"}[task]
         reg, _, weight = regs.get(task, "none").partition(":")
-        configs[task] = TaskConfig(head, loss, reg, float(weight) if weight else 1.0)
+        configs[task] = TaskConfig(head, loss, reg, _number(weight, "--reg", task) if weight
+                                   else 1.0)
     return RunConfig(tasks=configs, profile=args.profile, checkpoint=args.checkpoint,
                      dropout=args.dropout, ordering=args.ordering,
                      shared_trunk=args.shared_trunk, epochs=args.epochs, lr=args.lr,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,9 +73,23 @@ def _choose(field_name: str, value: Any, valid: tuple | list) -> None:
 
 
 def _positive(field_name: str, value: float, *, allow_zero: bool = False) -> None:
-    if not isinstance(value, (int, float)) or value < 0 or (value == 0 and not allow_zero):
+    # bool is an int subclass and NaN compares False with everything: both would slip through.
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero)):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{field_name}={value!r} is not valid; it must be a number {bound}")
+        raise ValueError(f"{field_name}={value!r} is not valid; it must be a finite number {bound}")
+
+
+def _whole(field_name: str, value: int | None, low: int, *, optional: bool = True) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{field_name}={value!r} is not valid; it must be an integer >= {low}")
+
+
+def _flag(field_name: str, value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{field_name}={value!r} is not valid; choose one of [True, False]")
 
 
 @dataclass(frozen=True)
@@ -147,18 +162,22 @@ class RunConfig:
         _choose("profile", self.profile, list(PROFILES))
         if not isinstance(self.checkpoint, str) or not self.checkpoint:
             raise ValueError("checkpoint must be a bundled name, a folder or a hub name")
-        if not 0 <= self.dropout < 1:
+        _positive("dropout", self.dropout, allow_zero=True)
+        if not self.dropout < 1:
             raise ValueError(f"dropout={self.dropout!r} is not valid; it must be in [0, 1)")
         _choose("pooling", self.pooling, POOLINGS)
+        _flag("shared_trunk", self.shared_trunk)
         _choose("ordering", self.ordering, ORDERINGS)
         _choose("ordering_task", self.ordering_task, TASKS)
+        if self.ordering == "weighted" and self.multitask:  # the favoured task must be trained
+            _choose("ordering_task", self.ordering_task, list(self.tasks))
         _positive("ordering_weight", self.ordering_weight)
         _positive("ordering_temperature", self.ordering_temperature)
         for name in ("epochs", "batch_size", "max_length"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name}={value!r} is not valid; it must be an integer >= 1")
-        if self.pad_to is not None and (not isinstance(self.pad_to, int) or self.pad_to < 8):
+            _whole(name, getattr(self, name), 1)
+        _flag("bucket_by_length", self.bucket_by_length)
+        if self.pad_to is not None and (isinstance(self.pad_to, bool)
+                                        or not isinstance(self.pad_to, int) or self.pad_to < 8):
             raise ValueError(f"pad_to={self.pad_to!r} is not valid; None or an integer >= 8")
         if self.max_length is not None and not 8 <= self.max_length <= 512:
             raise ValueError(f"max_length={self.max_length!r} is not valid; it must be in [8, 512]")
@@ -169,8 +188,7 @@ class RunConfig:
         _positive("weight_decay", self.weight_decay, allow_zero=True)
         _positive("grad_clip", self.grad_clip, allow_zero=True)
         _positive("bregman_weight", self.bregman_weight, allow_zero=True)
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed={self.seed!r} is not valid; it must be an integer >= 0")
+        _whole("seed", self.seed, 0, optional=False)
 
     @property
     def multitask(self) -> bool:
@@ -201,10 +219,18 @@ class RunConfig:
             raise ValueError(f"unknown RunConfig fields {sorted(unknown)}")
         tasks = d.pop("tasks", None)
         if tasks is not None:
-            d["tasks"] = {t: TaskConfig(**c) for t, c in tasks.items()}
+            d["tasks"] = {t: _task_from_dict(t, c) for t, c in tasks.items()}
         return cls(**d)
 
     def digest(self) -> str:
         """A stable hash of the resolved config, for cache keys."""
         text = json.dumps(self.resolved().to_dict(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _task_from_dict(task: str, d: dict[str, Any]) -> TaskConfig:
+    names = [f.name for f in dataclasses.fields(TaskConfig)]
+    if not isinstance(d, dict) or not set(d) <= set(names) or not {"head", "loss"} <= set(d):
+        raise ValueError(f"tasks.{task}={d!r} is not valid; give head and loss, and optionally"
+                         f" {names[2:]}")
+    return TaskConfig(**d)

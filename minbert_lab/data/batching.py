@@ -87,6 +87,12 @@ def example_lengths(data: TaskSplit, form: str) -> torch.Tensor:
     return torch.maximum(data.a.lengths(), data.b.lengths())
 
 
+def count_truncated(data: TaskSplit, form: str, max_length: int) -> int:
+    """How many examples of ``data`` lose tokens to ``max_length`` in this form (a cross pair
+    counts once when the two sentences together are too long)."""
+    return int((example_lengths(data, form) > max_length).sum())
+
+
 def make_batches(data: TaskSplit, form: str, *, batch_size: int, max_length: int,
                  shuffle: bool = True, seed: int = 0, bucket: bool = True,
                  pool_batches: int = 50, pad_to: int | None = None) -> list[Batch]:

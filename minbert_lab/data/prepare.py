@@ -67,11 +67,17 @@ def parse_file(path: Path, spec: FileSpec) -> tuple[pd.DataFrame, dict]:
     """Reads one CS224N file into ``id, sentence1, sentence2, label`` rows.
 
     Returns the clean rows and a report: rows read, rows kept, and skipped rows by reason.
+    Every data line is accounted for: one with an unbalanced quote, which a CSV parser would
+    merge with the lines after it (or drop at the end of the file), is skipped and counted.
 
     Raises:
-        DataFormatError: the header lacks a column the task needs (named in the message).
+        DataFormatError: the file is empty, or the header lacks a column the task needs
+            (the expected columns are named in the message).
     """
     text = path.read_bytes().decode("utf-8", errors="replace")
+    if not text.strip():
+        raise DataFormatError(f"{path.name} is empty; a {spec.task} file needs the columns "
+                              f"{list(spec.columns)} (tab-separated, with a header row)")
     bad_lines: list[list[str]] = []
     frame = pd.read_csv(
         io.StringIO(text),
@@ -97,13 +103,17 @@ def parse_file(path: Path, spec: FileSpec) -> tuple[pd.DataFrame, dict]:
             skipped[reason] += 1
         else:
             rows.append(row)
+    # The files hold one record per line, so lines the parser did not return as rows (or as
+    # bad lines) were swallowed by a quoted field that never closed.
+    lines = _data_lines(text)
+    skipped["unbalanced quote"] += max(0, lines - len(frame) - len(bad_lines))
     clean = pd.DataFrame(rows, columns=["id", "sentence1", "sentence2", "label"])
     duplicated = clean["id"].duplicated()
     if duplicated.any():
         skipped["duplicate id"] += int(duplicated.sum())
         clean = clean[~duplicated].reset_index(drop=True)
     report = {
-        "rows_read": len(frame) + len(bad_lines),
+        "rows_read": max(lines, len(frame) + len(bad_lines)),
         "rows_kept": len(clean),
         "rows_skipped": sum(skipped.values()),
         "skipped": {k: v for k, v in sorted(skipped.items()) if v},
@@ -112,12 +122,15 @@ def parse_file(path: Path, spec: FileSpec) -> tuple[pd.DataFrame, dict]:
 
 
 def _check_row(record: tuple, spec: FileSpec) -> tuple[str | None, tuple | None]:
-    row_id, *sentences, raw_label = (str(v) for v in record)
+    # A line with too few fields gets NaN for the missing ones: they are empty, not "nan".
+    row_id, *sentences, raw_label = (v if isinstance(v, str) else "" for v in record)
+    if any("\n" in v or "\r" in v for v in (row_id, *sentences, raw_label)):
+        return "unbalanced quote", None  # a field ran on over the next lines
+    if any("\ufffd" in v for v in (row_id, *sentences, raw_label)):
+        return "non-UTF-8 bytes", None
     if not row_id.strip():
         return "missing id", None
     sentences = [s.strip() for s in sentences]
-    if any("\ufffd" in s for s in sentences):
-        return "non-UTF-8 bytes", None
     if any(not s for s in sentences):
         return "missing sentence", None
     if any(len(s) > MAX_SENTENCE_CHARS for s in sentences):
@@ -135,6 +148,12 @@ def _check_row(record: tuple, spec: FileSpec) -> tuple[str | None, tuple | None]
     label = int(label) if spec.label_kind == "class" else label
     second = sentences[1] if len(sentences) > 1 else ""
     return None, (row_id.strip(), sentences[0], second, label)
+
+
+def _data_lines(text: str) -> int:
+    """Non-empty lines after the header (the CSV parser skips empty ones too)."""
+    lines = text.replace("\r\n", "\n").split("\n")[1:]
+    return sum(1 for line in lines if line)
 
 
 def quora_is_dev(pair_id: str) -> bool:

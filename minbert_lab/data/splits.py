@@ -69,10 +69,15 @@ def load_split(task: str, split: str, *, checkpoint: str = "minilm-l6",
     manifest = load_manifest(data_dir)
     key = f"{task}-{split}"
     if key not in manifest["splits"]:
-        raise ValueError(f"split {key!r} is not prepared; prepared: {sorted(manifest['splits'])}")
+        prepared = sorted({name.split("-")[0] for name in manifest["splits"]})
+        raise ValueError(f"tasks={task!r} is not valid for the data in {data_dir}: it has no"
+                         f" {split} split {key!r}; choose from the prepared tasks {prepared}")
     info = manifest["splits"][key]
     frame = pd.read_csv(Path(data_dir) / info["file"], dtype={"id": str, "sentence1": str,
                         "sentence2": str}, keep_default_na=False)
+    if frame.empty:  # every row was skipped: the manifest's "skipped" counts say why
+        raise ValueError(f"split {key!r} in {data_dir} has no rows; see the skipped counts in"
+                         f" {Path(data_dir) / 'manifest.json'}")
     cache = Path(data_dir) / "cache"
     a = cached_tokenize(frame["sentence1"].tolist(), checkpoint, info["sha256"], "s1", cache)
     b = None

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 
 import minbert_lab
 from minbert_lab.config import PROFILES, RunConfig
-from minbert_lab.data.batching import make_batches
+from minbert_lab.data.batching import count_truncated, make_batches
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split, split_note
 from minbert_lab.losses import make_loss
 from minbert_lab.model import MinBert
@@ -29,13 +30,14 @@ from minbert_lab.regularizers import (
     SmartRegularizer,
     make_regularizer,
 )
+from minbert_lab.training.checkpointing import Checkpointer, RunProgress
 from minbert_lab.training.metrics import METRIC_OF, composite, task_metric
 from minbert_lab.training.ordering import make_task_order
 from minbert_lab.training.task_batches import CyclingBatches
 
 
 class TrainingDivergedError(RuntimeError):
-    """The loss became NaN or infinite."""
+    """The loss, a gradient or the model's outputs became NaN or infinite."""
 
 
 @dataclass
@@ -84,18 +86,29 @@ def make_optimizer(model: torch.nn.Module, config: RunConfig) -> torch.optim.Opt
 
 
 def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | None = None,
-          progress: bool = True) -> dict:
+          progress: bool = True, checkpoint_path: Path | str | None = None,
+          checkpoint_every: int | None = None) -> dict:
     """Fine-tunes per ``config`` and evaluates on dev after every epoch.
+
+    Args:
+        checkpoint_path: where to keep a training checkpoint (``None``: none). If the file
+            holds one of this config's, training continues from it, to the same result.
+        checkpoint_every: steps between checkpoints; ``None``: every few minutes (see
+            ``checkpointing.CHECKPOINT_SECONDS``). Every epoch but the last ends with one too.
 
     Returns:
         A JSON-ready dict: ``config``, ``metrics`` (best epoch by dev composite), ``history``
         (per-step training loss per task; per-epoch dev metrics), ``predictions`` (the best
-        epoch's dev predictions, for error analysis), ``timings``, ``environment``, ``data``.
+        epoch's dev predictions, for error analysis), ``timings``, ``environment``, ``data``,
+        ``resumed_at_steps`` (the steps a checkpoint was resumed at; empty for a run in one go).
 
     Raises:
-        TrainingDivergedError: a loss became NaN or infinite (step and task named).
+        TrainingDivergedError: a loss or gradient became NaN or infinite (step, task and
+            batch named; the weights are not updated with it), or the dev outputs did.
     """
     config = config.resolved()
+    checkpoints = (Checkpointer(checkpoint_path, config, every=checkpoint_every)
+                   if checkpoint_path is not None else None)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     warn_if_slow_bf16(device, config.precision)
     trainee = build(config, data_dir, device)
@@ -115,60 +128,63 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     ordering = make_task_order(config.ordering, n_batches, seed=config.seed,
                                task=config.ordering_task, weight=config.ordering_weight,
                                temperature=config.ordering_temperature)
-    steps, epochs = [], []
-    best = {"score": -math.inf}
-    train_seconds = eval_seconds = 0.0
-    examples = 0
-    step = 0
-    for epoch in range(config.epochs):
+    teacher = trainee.bregman.teacher if trainee.bregman is not None else None
+    run = checkpoints.start(model, optimizer, teacher) if checkpoints else RunProgress()
+    for epoch in range(run.epoch, config.epochs):
         order = ordering.order(epoch)
         sources = {t: task_batches(t, epoch) for t in config.tasks}
+        done = run.fast_forward(sources) if epoch == run.epoch else 0  # > 0 only on resume
         model.train()
         started = time.perf_counter()
-        bar = tqdm(order, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
-                   leave=False, unit="batch")
-        for task in bar:
+        bar = tqdm(order[done:], initial=done, total=len(order), disable=not progress,
+                   desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, unit="batch")
+        for position, task in enumerate(bar, start=done + 1):
             batch = sources[task].next().to(device)
             with autocast(device, config.precision):
                 loss = training_loss(trainee, model, task, batch)
             if not torch.isfinite(loss):
-                raise TrainingDivergedError(
-                    f"loss became {loss.item()} at step {step} (epoch {epoch + 1}, task {task},"
-                    f" batch ids {batch.ids[:3]}...); lower the learning rate or check the data"
-                )
+                raise diverged(f"loss became {loss.item()}", run.step, epoch, task, batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if config.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            if not clip_gradients(model, config.grad_clip):
+                raise diverged(f"gradient of {nonfinite_gradient(model)} became non-finite",
+                               run.step, epoch, task, batch)
             optimizer.step()
             if trainee.bregman is not None:
                 trainee.bregman.update()
-            steps.append({"step": step, "epoch": epoch, "task": task, "loss": loss.item()})
-            examples += batch.size
-            step += 1
+            run.steps.append({"step": run.step, "epoch": epoch, "task": task,
+                              "loss": loss.item()})
+            run.examples += batch.size
+            run.step += 1
             bar.set_postfix(task=task, loss=f"{loss.item():.3f}")
-        train_seconds += time.perf_counter() - started
+            if checkpoints and position < len(order) and checkpoints.due(run.step):
+                checkpoints.save(run, epoch=epoch, position=position, sources=sources,
+                                 seconds=time.perf_counter() - started)
+        run.train_seconds += time.perf_counter() - started
         started = time.perf_counter()
         metrics, predictions = evaluate(trainee, model, forms, config, device)
-        eval_seconds += time.perf_counter() - started
-        epochs.append({"epoch": epoch, **metrics})
+        run.eval_seconds += time.perf_counter() - started
+        run.epochs.append({"epoch": epoch, **metrics})
         if progress:
             shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
             tqdm.write(f"epoch {epoch + 1}/{config.epochs}: {shown}")
-        if metrics["score"] > best["score"]:
-            best = {**metrics, "epoch": epoch}
-            best_predictions = predictions
+        if metrics["score"] > run.best["score"]:
+            run.best = {**metrics, "epoch": epoch}
+            run.best_predictions = predictions
+        if checkpoints and epoch + 1 < config.epochs:
+            checkpoints.save(run, epoch=epoch + 1)
 
     manifest = load_manifest(data_dir)
     return {
         "config": config.to_dict(),
-        "metrics": best,
-        "history": {"steps": steps, "epochs": epochs},
-        "predictions": best_predictions,
+        "metrics": run.best,
+        "history": {"steps": run.steps, "epochs": run.epochs},
+        "predictions": run.best_predictions,
         "timings": {
-            "train_seconds": train_seconds,
-            "eval_seconds": eval_seconds,
-            "train_examples_per_second": examples / train_seconds if train_seconds else None,
+            "train_seconds": run.train_seconds,
+            "eval_seconds": run.eval_seconds,
+            "train_examples_per_second": (run.examples / run.train_seconds
+                                          if run.train_seconds else None),
         },
         "model": {"parameters": sum(p.numel() for p in model.parameters())},
         "environment": {
@@ -183,8 +199,43 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             "split_note": split_note(manifest),
             "train_examples": {t: len(d) for t, d in trainee.train.items()},
             "dev_examples": {t: len(d) for t, d in trainee.dev.items()},
+            "truncated_train_examples": {t: count_truncated(d, forms[t], config.max_length)
+                                         for t, d in trainee.train.items()},
         },
+        "resumed_at_steps": run.resumed_at_steps,
     }
+
+
+def diverged(what: str, step: int, epoch: int, task: str, batch) -> TrainingDivergedError:
+    """The error that stops a run: what went non-finite, and where."""
+    return TrainingDivergedError(
+        f"{what} at step {step} (epoch {epoch + 1}, task {task}, batch ids {batch.ids[:3]}...);"
+        " lower the learning rate or check the data"
+    )
+
+
+def clip_gradients(model: nn.Module, max_norm: float) -> bool:
+    """Clips the gradients' total norm to ``max_norm`` (0: no clipping).
+
+    Returns:
+        False, leaving the gradients alone, when their norm is NaN or infinite: clipping would
+        spread the NaN to every gradient, and one optimizer step would ruin every weight.
+    """
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = torch.nn.utils.get_total_norm(grads)
+    if not torch.isfinite(norm):
+        return False
+    if max_norm:
+        torch.nn.utils.clip_grads_with_norm_(model.parameters(), max_norm, norm)
+    return True
+
+
+def nonfinite_gradient(model: nn.Module) -> str:
+    """The name of the first parameter whose gradient holds a NaN or infinity."""
+    for name, p in model.named_parameters():
+        if p.grad is not None and not torch.isfinite(p.grad).all():
+            return name
+    return "no parameter"  # only the norm overflowed: every gradient is finite but huge
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
@@ -250,6 +301,9 @@ def evaluate(trainee: Trainee, model: MultitaskModel, forms: dict, config: RunCo
         order = {i: k for k, i in enumerate(ids)}
         index = np.array([order[i] for i in data.frame["id"]])
         pred, score = pred[index], torch.cat(scores).numpy()[index]
+        if not np.isfinite(score).all():  # argmax of NaN logits would still give an accuracy
+            raise TrainingDivergedError(f"the model's {task} dev outputs are not finite; the"
+                                        " weights have diverged: lower the learning rate")
         labels = data.labels.numpy()
         metrics[METRIC_OF[task]] = task_metric(task, pred, labels)
         predictions[task] = {"ids": data.frame["id"].tolist(), "labels": labels.tolist(),

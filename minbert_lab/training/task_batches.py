@@ -49,3 +49,15 @@ class CyclingBatches(Generic[T]):
         batch = self._batches[self.position]
         self.position += 1
         return batch
+
+    def state_dict(self) -> dict[str, int]:
+        """Where the stream stands: the pass in progress and the next batch's index in it."""
+        return {"pass_index": self.pass_index, "position": self.position}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Continues from a :meth:`state_dict`: rebuilds that pass's batches, trains none.
+
+        Passes are seeded by their index, so the rebuilt pass is the one the stream was in.
+        """
+        self.pass_index, self.position = int(state["pass_index"]), int(state["position"])
+        self._batches = list(self.make_batches(self.pass_index)) if self.pass_index >= 0 else []

@@ -185,3 +185,23 @@ def test_cycling_batches_rejects_an_empty_pass():
 def test_cycling_batches_next_method_matches_builtin_next():
     stream = CyclingBatches(lambda k: [k * 10, k * 10 + 1])
     assert [stream.next(), next(stream), stream.next()] == [0, 1, 10]
+
+
+def test_cycling_batches_continue_from_their_state_without_replaying() -> None:
+    built: list[int] = []
+
+    def make_batches(k: int) -> list[str]:
+        built.append(k)
+        return [f"p{k}b{i}" for i in range(3)]
+
+    stream = CyclingBatches(make_batches)
+    fresh = CyclingBatches(make_batches)
+    fresh.load_state_dict(stream.state_dict())  # before the first batch: nothing to rebuild
+    assert built == [] and next(fresh) == "p0b0"
+    for _ in range(5):  # into the second pass
+        next(stream)
+    resumed = CyclingBatches(make_batches)
+    built.clear()
+    resumed.load_state_dict(stream.state_dict())
+    assert built == [1]  # only the pass in progress is rebuilt
+    assert [next(resumed) for _ in range(5)] == [next(stream) for _ in range(5)]

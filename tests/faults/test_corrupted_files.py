@@ -1,0 +1,197 @@
+"""Corrupted cache and checkpoint files: detected by their checksum, warned about, recomputed.
+
+Damage is injected byte by byte (every truncation and every single-bit flip of a result file;
+seeded samples of them for a checkpoint) and end to end (a damaged file under ``runs/``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+from faulty_run import CHECKPOINT_EVERY, FAULT_CONFIG, same_run
+from torch import nn
+
+import minbert_lab.training.loop as loop
+from minbert_lab.config import RunConfig
+from minbert_lab.experiments.cache import (
+    checkpoint_path,
+    load_result,
+    result_path,
+    run_or_load,
+    save_result,
+)
+from minbert_lab.training.checkpointing import (
+    MAGIC,
+    Checkpointer,
+    DamagedCheckpointError,
+    RunProgress,
+    read_checkpoint,
+    write_checkpoint,
+)
+
+SMALL_RESULT = {"metrics": {"sst_acc": 0.5, "score": 0.5, "epoch": 0},
+                "history": {"steps": [{"step": 0, "task": "sst", "loss": 1.6}]}}
+CONFIG = RunConfig(profile="smoke").resolved()
+
+
+def test_every_truncation_and_bit_flip_of_a_result_is_caught(tmp_path: Path) -> None:
+    path = tmp_path / "result.json"
+    save_result(path, SMALL_RESULT)
+    good = path.read_bytes()
+    assert load_result(path) == SMALL_RESULT  # the undamaged file loads
+    damaged = [good[:n] for n in range(len(good))]
+    damaged += [_flip(good, bit) for bit in range(8 * len(good))]
+    for data in damaged:
+        path.write_bytes(data)
+        with pytest.warns(UserWarning, match="damaged"):
+            assert load_result(path) is None
+    assert len(damaged) > 1000
+
+
+def _flip(data: bytes, bit: int) -> bytes:
+    out = bytearray(data)
+    out[bit // 8] ^= 1 << (bit % 8)
+    return bytes(out)
+
+
+def _tiny_run(tmp_path: Path) -> tuple[Path, nn.Module, dict]:
+    """A real checkpoint of a tiny model after one optimizer step; returns its saved weights."""
+    torch.manual_seed(0)
+    model = nn.Linear(8, 3)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
+    path = tmp_path / "run.ckpt"
+    checkpoints = Checkpointer(path, CONFIG, every=1)
+    run = checkpoints.start(model, optimizer)
+    model(torch.randn(4, 8)).sum().backward()
+    optimizer.step()
+    run.step = 1
+    checkpoints.save(run, epoch=0, position=1)
+    return path, model, {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def _resume_fresh_model(path: Path) -> tuple[RunProgress, nn.Module]:
+    torch.manual_seed(1)  # different initial weights from the saved ones
+    model = nn.Linear(8, 3)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
+    return Checkpointer(path, CONFIG, every=1).start(model, optimizer), model
+
+
+def test_an_intact_checkpoint_restores_weights_optimizer_and_rng(tmp_path: Path) -> None:
+    path, _, saved = _tiny_run(tmp_path)
+    rng = read_checkpoint(path)["rng"]["cpu"]
+    torch.manual_seed(123)
+    run, model = _resume_fresh_model(path)
+    assert run.step == 1 and run.resumed_at_steps == [1]
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in saved.items())
+    assert torch.equal(torch.get_rng_state(), rng)
+
+
+def _damage_cases(good: bytes) -> dict[str, bytes]:
+    rng = random.Random(7)
+    body = len(MAGIC) + 65
+    cases = {
+        "empty": b"",
+        "header only": good[:body],
+        "half": good[: len(good) // 2],
+        "last byte missing": good[:-1],
+        "one byte appended": good + b"\0",
+        "other magic": b"x" + good[1:],
+        "not a checkpoint": b"PK\x03\x04" + good[4:],
+    }
+    for bit in rng.sample(range(8 * len(MAGIC), 8 * body), 4):  # in the checksum line
+        cases[f"header bit {bit}"] = _flip(good, bit)
+    for bit in rng.sample(range(8 * body, 8 * len(good)), 12):  # in the payload
+        cases[f"payload bit {bit}"] = _flip(good, bit)
+    return cases
+
+
+def test_every_kind_of_checkpoint_damage_is_caught_and_never_loaded(tmp_path: Path) -> None:
+    path, _, saved = _tiny_run(tmp_path)
+    cases = _damage_cases(path.read_bytes())
+    for name, data in cases.items():
+        path.write_bytes(data)
+        with pytest.raises(DamagedCheckpointError):
+            read_checkpoint(path)
+        with pytest.warns(UserWarning, match="not usable"):
+            run, model = _resume_fresh_model(path)
+        assert run == RunProgress(), name  # a fresh start, nothing of the damaged file
+        assert not torch.equal(model.weight, saved["weight"]), name
+    assert len(cases) == 23
+
+
+@pytest.mark.parametrize("change", ["config", "shapes", "progress", "format"])
+def test_a_whole_checkpoint_of_another_run_is_not_loaded(change: str, tmp_path: Path) -> None:
+    path, _, saved = _tiny_run(tmp_path)
+    payload = read_checkpoint(path)
+    if change == "config":
+        payload["config"] = {**payload["config"], "seed": 1}
+    elif change == "shapes":
+        payload["model"] = nn.Linear(8, 4).state_dict()
+    elif change == "progress":
+        payload["progress"]["epoch"] = 7  # past the run's last epoch
+    else:
+        payload["format"] = 0
+    write_checkpoint(path, payload)  # a valid checksum: only the content is wrong
+    with pytest.warns(UserWarning, match="not usable"):
+        run, model = _resume_fresh_model(path)
+    assert run == RunProgress() and not torch.equal(model.weight, saved["weight"])
+
+
+@pytest.mark.slow
+def test_damaged_result_in_the_cache_is_recomputed_not_returned(data_dir: Path, tmp_path: Path,
+                                                                reference: dict) -> None:
+    path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    save_result(path, reference)  # what run_or_load stores after training
+    assert run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)["cached"] is True
+    stored = json.loads(path.read_text())
+    stored["result"]["metrics"]["score"] = 0.99  # an edit that keeps valid JSON
+    path.write_text(json.dumps(stored))
+    with pytest.warns(UserWarning, match="damaged"):
+        again = run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False)
+    assert again["cached"] is False
+    same_run(again, reference)
+    assert load_result(path)["metrics"] == reference["metrics"]  # the file is repaired
+
+
+@pytest.mark.slow
+def test_damaged_checkpoint_in_the_cache_restarts_the_run(data_dir: Path, tmp_path: Path,
+                                                          reference: dict,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    real, calls = loop.training_loss, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:  # in step 4, after the checkpoint of step 3
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "training_loss", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
+                    checkpoint_every=CHECKPOINT_EVERY)
+    monkeypatch.setattr(loop, "training_loss", real)
+    checkpoint = checkpoint_path(result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path))
+    data = checkpoint.read_bytes()
+    checkpoint.write_bytes(_flip(data, 8 * (len(data) // 3)))  # one bit inside the weights
+
+    with pytest.warns(UserWarning, match="not usable"):
+        result = run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
+                             checkpoint_every=CHECKPOINT_EVERY)
+    assert result["resumed_at_steps"] == []  # started over rather than trust the file
+    same_run(result, reference)
+    assert not checkpoint.exists()
+
+
+def test_no_warning_for_a_run_without_a_checkpoint(tmp_path: Path) -> None:
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.AdamW(model.parameters())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run = Checkpointer(tmp_path / "none.ckpt", CONFIG).start(model, optimizer)
+    assert run == RunProgress()
