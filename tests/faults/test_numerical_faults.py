@@ -106,6 +106,7 @@ def test_nonfinite_gradient_stops_before_the_weights_change(grad_clip: float, da
     _assert_last_good_checkpoint_kept(data_dir, tmp_path, config, step)
 
 
+@pytest.mark.slow
 def test_nonfinite_dev_outputs_are_an_error_not_a_score(data_dir: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     config = RunConfig(tasks={"sst": TaskConfig("linear", "ce")}, profile="smoke")
