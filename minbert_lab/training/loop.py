@@ -29,8 +29,11 @@ from minbert_lab.regularizers import (
     SmartRegularizer,
     make_regularizer,
 )
+from minbert_lab.training.conflict import ConflictProbe, probe_batches, probe_steps
 from minbert_lab.training.metrics import METRIC_OF, composite, task_metric
-from minbert_lab.training.ordering import make_task_order
+from minbert_lab.training.ordering import make_task_order, step_tasks
+from minbert_lab.training.sampling import resample
+from minbert_lab.training.surgery import StepGradients
 from minbert_lab.training.task_batches import CyclingBatches
 
 
@@ -106,7 +109,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     def task_batches(task: str, epoch: int) -> CyclingBatches:
         def one_pass(pass_index: int):
             seed = config.seed * 1_000_003 + epoch * 1_009 + pass_index
-            return make_batches(trainee.train[task], forms[task], batch_size=config.batch_size,
+            data = resample(trainee.train[task], config.tasks[task].sampler, seed=seed)
+            return make_batches(data, forms[task], batch_size=config.batch_size,
                                 max_length=config.max_length, seed=seed,
                                 bucket=config.bucket_by_length, pad_to=config.pad_to)
         return CyclingBatches(one_pass)
@@ -115,38 +119,50 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     ordering = make_task_order(config.ordering, n_batches, seed=config.seed,
                                task=config.ordering_task, weight=config.ordering_weight,
                                temperature=config.ordering_temperature)
+    schedule = [step_tasks(ordering, e, config.tasks_per_step) for e in range(config.epochs)]
+    gradients = StepGradients([p for _, p in model.shared_parameters()],
+                              config.gradient_surgery, seed=config.seed)
+    probe = _conflict_probe(trainee, forms, config, sum(map(len, schedule)), device)
     steps, epochs = [], []
     best = {"score": -math.inf}
     train_seconds = eval_seconds = 0.0
     examples = 0
     step = 0
     for epoch in range(config.epochs):
-        order = ordering.order(epoch)
+        order = schedule[epoch]  # the tasks each step trains: one, or a batch of every task
         sources = {t: task_batches(t, epoch) for t in config.tasks}
         model.train()
         started = time.perf_counter()
         bar = tqdm(order, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
                    leave=False, unit="batch")
-        for task in bar:
-            batch = sources[task].next().to(device)
-            with autocast(device, config.precision):
-                loss = training_loss(trainee, model, task, batch)
-            if not torch.isfinite(loss):
-                raise TrainingDivergedError(
-                    f"loss became {loss.item()} at step {step} (epoch {epoch + 1}, task {task},"
-                    f" batch ids {batch.ids[:3]}...); lower the learning rate or check the data"
-                )
+        for tasks in bar:
+            if probe is not None:
+                probe.at(step)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            losses = {}
+            for task in tasks:
+                batch = sources[task].next().to(device)
+                with autocast(device, config.precision):
+                    loss = training_loss(trainee, model, task, batch)
+                if not torch.isfinite(loss):
+                    raise TrainingDivergedError(
+                        f"loss became {loss.item()} at step {step} (epoch {epoch + 1}, task {task},"
+                        f" batch ids {batch.ids[:3]}...); lower the learning rate or check the data"
+                    )
+                gradients.backward(task, loss)
+                losses[task] = loss.item()
+                examples += batch.size
+            projected = gradients.apply()
             if config.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             if trainee.bregman is not None:
                 trainee.bregman.update()
-            steps.append({"step": step, "epoch": epoch, "task": task, "loss": loss.item()})
-            examples += batch.size
+            for task, value in losses.items():
+                surgery = {"projected": projected[task]} if task in projected else {}
+                steps.append({"step": step, "epoch": epoch, "task": task, "loss": value, **surgery})
             step += 1
-            bar.set_postfix(task=task, loss=f"{loss.item():.3f}")
+            bar.set_postfix(task="+".join(tasks), loss=f"{sum(losses.values()):.3f}")
         train_seconds += time.perf_counter() - started
         started = time.perf_counter()
         metrics, predictions = evaluate(trainee, model, forms, config, device)
@@ -160,10 +176,14 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             best_predictions = predictions
 
     manifest = load_manifest(data_dir)
+    history = {"steps": steps, "epochs": epochs}
+    if probe is not None:
+        probe.at(step)  # the end of training
+        history["conflict"] = probe.records
     return {
         "config": config.to_dict(),
         "metrics": best,
-        "history": {"steps": steps, "epochs": epochs},
+        "history": history,
         "predictions": best_predictions,
         "timings": {
             "train_seconds": train_seconds,
@@ -185,6 +205,23 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             "dev_examples": {t: len(d) for t, d in trainee.dev.items()},
         },
     }
+
+
+def _conflict_probe(trainee: Trainee, forms: dict, config: RunConfig, total_steps: int,
+                    device: torch.device) -> ConflictProbe | None:
+    """The run's gradient-conflict probe, or ``None`` when ``config.conflict_probes`` is 0."""
+    if not config.conflict_probes:
+        return None
+    batches = probe_batches(trainee.train, forms, batch_size=config.batch_size,
+                            max_length=config.max_length, seed=config.seed)
+
+    def task_loss(task: str, batch) -> torch.Tensor:
+        with autocast(device, config.precision):
+            return trainee.losses[task](trainee.model(batch), batch.labels)
+
+    return ConflictProbe(trainee.model, {t: b.to(device) for t, b in batches.items()}, task_loss,
+                         steps=probe_steps(total_steps, config.conflict_probes),
+                         total_steps=total_steps)
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
