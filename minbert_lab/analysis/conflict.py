@@ -97,6 +97,12 @@ def conflict_reading(summary: pd.DataFrame, layers: pd.DataFrame, profile: str) 
         lines.append(f"- **The paper's hypothesis** (SST conflicts with the pair tasks): "
                      f"{conflict}; {compare} (mean cosine of SST's pairs {sst_mean:+.3f}, of "
                      f"the other pair {other_mean:+.3f}, averaged over the runs shown).")
+        separated = [label for label, part in summary.groupby("label", sort=False)
+                     if _below(part.set_index("pair"), sst_pairs, others)]
+        lines.append(f"- Beyond seed noise: in {len(separated)} of {summary['label'].nunique()} "
+                     "runs the 95% intervals of both SST pairs lie entirely below the interval "
+                     "of the paraphrase–similarity pair"
+                     + (f" ({', '.join(separated)})." if separated else "."))
         shares = per_pair["share of probes in conflict"]
         lines.append("- Share of probe points with a negative cosine (averaged over the runs): "
                      + "; ".join(f"{PAIR_NAMES.get(p, p)} {v:.0%}" for p, v in shares.items())
@@ -118,3 +124,11 @@ def _interval(low: float, high: float) -> str:
     if pd.isna(low) or pd.isna(high):
         return " (one seed: no interval)"
     return f" [{low:+.3f}, {high:+.3f}]"
+
+
+def _below(part: pd.DataFrame, lower: list[str], upper: list[str]) -> bool:
+    """Whether every ``lower`` pair's interval ends below every ``upper`` pair's interval."""
+    if not set(lower + upper) <= set(part.index):
+        return False
+    highs, lows = part.loc[lower, "high"], part.loc[upper, "low"]
+    return bool(highs.notna().all() and lows.notna().all() and highs.max() < lows.min())

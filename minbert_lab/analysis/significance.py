@@ -118,13 +118,16 @@ def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.
         raise ValueError(f"metric {metric!r} needs tasks {missing or tasks}, given {list(data)}")
     rng = np.random.default_rng(seed)
 
+    def scale(task: str, value: np.ndarray) -> np.ndarray:  # the composite's (r + 1) / 2
+        return normalized(task, value) if metric == "score" else value
+
     def difference(indices: dict[str, np.ndarray]) -> np.ndarray:  # (B,)
         parts_a, parts_b = [], []
         for task in tasks:
             labels, a, b = data[task]
             name = metric if metric == SST_MACRO_RECALL else METRIC_OF[task]
-            parts_a.append(normalized(task, resampled(task, name, labels, a, indices[task])))
-            parts_b.append(normalized(task, resampled(task, name, labels, b, indices[task])))
+            parts_a.append(scale(task, resampled(task, name, labels, a, indices[task])))
+            parts_b.append(scale(task, resampled(task, name, labels, b, indices[task])))
         return (np.mean(parts_a, axis=0) - np.mean(parts_b, axis=0)).mean(0)  # seeds averaged
 
     observed = float(difference({t: np.arange(len(data[t][0]))[None] for t in tasks})[0])

@@ -94,7 +94,7 @@ def planned_runs(profile: str, seeds: Sequence[int], *,
         "gradient surgery": over_seeds(surgery_arms(**kw)),
         "class balance": over_seeds(class_balance_arms(**kw)),
         "Table 4 over seeds": over_seeds(grid_configs("4", **kw)),
-        "score vs cost": list(cost_configs(**kw).values()),
+        "score vs cost": list(cost_configs(**kw, seed=seeds[0]).values()),
     }
 
 
@@ -146,7 +146,8 @@ def estimate_note(estimate: pd.DataFrame) -> str:
     time = (f"roughly {minutes.sum():.0f} minutes" if known else
             "an unknown time (no run of this profile cached or measured to estimate from)")
     return (f"**{todo} of {int(estimate['runs'].sum())} runs still to train: {time}.** Rough: "
-            "from the medians of cached runs on this machine; load from other jobs changes it.")
+            "from the median time of cached runs of the same kind on this machine (with none "
+            "cached, of runs timed on the development machine); other jobs' load changes it.")
 
 
 def _uses_smart(config: RunConfig) -> bool:

@@ -45,6 +45,7 @@ def test_conflict_summary_and_reading_follow_the_probe():
     assert "meaningless" in text
     assert "SST's gradient agrees *less*" in text
     assert "SST vs paraphrase" in text and "*layer 1*" in text
+    assert "in 2 of 2 runs the 95% intervals of both SST pairs lie entirely below" in text
 
 
 def test_conflict_frame_refuses_runs_without_a_probe():

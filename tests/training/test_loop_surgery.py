@@ -32,7 +32,9 @@ def test_pcgrad_trains_a_batch_of_every_task_per_step(data_dir: Path) -> None:
     assert all(s["projected"] in (0, 1, 2) for s in steps)
     assert all("projected" not in s for s in summed["history"]["steps"])
     # the same batches and the same start: step 0's losses agree; only the update differs
-    assert _losses(surgery)[:3] == pytest.approx(_losses(summed)[:3])
+    first, reference = _losses(surgery)[:3], _losses(summed)[:3]
+    assert [s[:2] for s in first] == [s[:2] for s in reference]
+    assert [s[2] for s in first] == pytest.approx([s[2] for s in reference])
     assert np.isfinite(surgery["metrics"]["score"])
     assert surgery["config"]["gradient_surgery"] == "pcgrad"
 

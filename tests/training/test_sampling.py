@@ -41,7 +41,7 @@ def test_resample_keeps_the_size_and_rows_together():
     assert resample(data, "uniform", seed=0) is data
     balanced = resample(data, "balanced", seed=0)
     assert len(balanced) == len(data)
-    rows = balanced.frame["id"].str[1:].astype(int).to_numpy()
+    rows = balanced.frame["id"].str[1:].astype(int).to_numpy().copy()
     assert balanced.labels.tolist() == LABELS[rows].tolist()  # labels follow their rows
     assert balanced.a[0].tolist() == data.a[int(rows[0])].tolist()
     with pytest.raises(ValueError, match="sampler='stratified'"):
