@@ -14,7 +14,8 @@ METRIC_LABELS = {"sst_acc": "dev accuracy", "para_acc": "dev accuracy",
 
 def plot_score_vs_cost(frame: pd.DataFrame, *, cost: str = "train s/epoch") -> Figure:
     """One panel per group (task, or multitask): metric (y) against ``cost`` (x), one point per
-    run, coloured and shaped by pair encoding, labelled with the run's label.
+    run, coloured and shaped by pair encoding, numbered by its row in ``frame`` (the labels
+    are too long to print beside the points).
 
     Args:
         frame: ``cost_frame(results)``.
@@ -34,13 +35,14 @@ def plot_score_vs_cost(frame: pd.DataFrame, *, cost: str = "train s/epoch") -> F
             color, marker = ENCODING_STYLE.get(kind, ENCODING_STYLE["none"])
             ax.scatter(rows[cost], rows["value"], color=color, marker=marker, s=45, label=kind,
                        zorder=3)
-            for row in rows.to_dict("records"):
-                ax.annotate(str(row["label"]), (row[cost], row["value"]), fontsize=7,
+            for index, row in rows.iterrows():  # the cost table's row number: labels are long
+                ax.annotate(str(index), (row[cost], row["value"]), fontsize=7.5,
                             xytext=(4, 3), textcoords="offset points")
         ax.set_title(group)
         ax.set_xlabel(cost)
         ax.set_ylabel(METRIC_LABELS.get(part["metric"].iloc[0], part["metric"].iloc[0]))
         ax.grid(alpha=0.3)
         ax.legend(frameon=False, fontsize=8)
-    fig.suptitle("Score against cost (per run; timings as stored with each result)")
+    fig.suptitle("Score against cost (numbers: rows of the cost table; timings as stored with "
+                 "each result)")
     return fig
