@@ -6,9 +6,11 @@ PY := $(VENV)/bin/python
 # or a local mirror folder (CI uses ../shared/data/cs224n).
 DATA_SOURCE ?= https://raw.githubusercontent.com/gpoesia/minbert-default-final-project/7ac8260577fc12a86c7aaf38918056c30054ef39/data
 PROFILE ?= quick
+# The notebooks `make study` runs; 04 (beyond the paper: seeds, PCGrad) has its own target.
+STUDY_NOTEBOOKS ?= 01 02 03 05
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install data study notebooks test lint bench clean
+.PHONY: install data study beyond notebooks test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,10 +28,17 @@ data/manifest.json: | $(VENV)/.installed
 data: install
 	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
 
-# Every notebook top to bottom in $(PROFILE) (explicit per-cell timeout): executed copies and
-# HTML in outputs/$(PROFILE)/, figures and tables in figures/ (smoke: outputs/smoke/figures).
+# The study notebooks top to bottom in $(PROFILE) (explicit per-cell timeout): executed copies
+# and HTML in outputs/$(PROFILE)/, figures and tables in figures/ (smoke: outputs/smoke/figures).
 study: install data/manifest.json
-	HF_HUB_OFFLINE=1 $(PY) -m minbert_lab.notebooks --profile $(PROFILE) --out outputs
+	HF_HUB_OFFLINE=1 $(PY) -m minbert_lab.notebooks --profile $(PROFILE) --out outputs \
+		--only $(STUDY_NOTEBOOKS)
+
+# Notebook 04 (gradient surgery and conflict, class balance, Table 4 over seeds, score vs cost).
+# It trains several seeds, so it is not part of `make study`; run that first, so the seed-0 runs
+# load from the cache. It prints its own estimate of the time left to train when it starts.
+beyond: install data/manifest.json
+	HF_HUB_OFFLINE=1 $(PY) -m minbert_lab.notebooks --profile $(PROFILE) --out outputs --only 04
 
 # Regenerate each notebooks/NN_*.ipynb from its py:percent twin (the file to edit): cell ids
 # kept (--update), outputs stripped, so the committed .ipynb diffs stay small.

@@ -11,11 +11,14 @@ import sys
 from pathlib import Path
 
 from minbert_lab.config import (
+    GRADIENT_SURGERIES,
     ORDERINGS,
     PRECISIONS,
     PROFILES,
     REGULARIZERS,
+    SAMPLERS,
     TASKS,
+    TASKS_PER_STEP,
     RunConfig,
     TaskConfig,
     default_task,
@@ -45,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dropout", type=float, default=0.1)
     run.add_argument("--ordering", default="shuffled", choices=list(ORDERINGS))
     run.add_argument("--shared-trunk", action="store_true")
+    run.add_argument("--sampler", action="append", default=[], metavar="TASK=SAMPLER",
+                     help=f"per classification task, one of {list(SAMPLERS)}")
+    run.add_argument("--tasks-per-step", default="one", choices=list(TASKS_PER_STEP),
+                     help="all: one batch of every task per step (needs --ordering round_robin)")
+    run.add_argument("--surgery", default="none", choices=list(GRADIENT_SURGERIES),
+                     help="combine an all-tasks step's gradients with PCGrad")
+    run.add_argument("--conflict-probes", type=int, default=0, metavar="N",
+                     help="measure task-gradient cosines at N points of training")
     run.add_argument("--epochs", type=int)
     run.add_argument("--lr", type=float)
     run.add_argument("--batch-size", type=int)
@@ -86,7 +97,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Builds a validated RunConfig from ``run`` arguments (ValueError on bad values)."""
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     heads, losses = _pairs(args.head, "--head"), _pairs(args.loss, "--loss")
-    regs = _pairs(args.reg, "--reg")
+    regs, samplers = _pairs(args.reg, "--reg"), _pairs(args.sampler, "--sampler")
     configs = {}
     for task in tasks:
         if task not in TASKS:
@@ -97,12 +108,15 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         if loss is None:
             loss = {"para": "bce", "sts": "mse"}[task]
         reg, _, weight = regs.get(task, "none").partition(":")
-        configs[task] = TaskConfig(head, loss, reg, _number(weight, "--reg", task) if weight
-                                   else 1.0)
+        configs[task] = TaskConfig(head, loss, reg,
+                                   _number(weight, "--reg", task) if weight else 1.0,
+                                   sampler=samplers.get(task, "uniform"))
     return RunConfig(tasks=configs, profile=args.profile, checkpoint=args.checkpoint,
                      dropout=args.dropout, ordering=args.ordering,
                      shared_trunk=args.shared_trunk, epochs=args.epochs, lr=args.lr,
-                     batch_size=args.batch_size, precision=args.precision, seed=args.seed)
+                     batch_size=args.batch_size, precision=args.precision, seed=args.seed,
+                     tasks_per_step=args.tasks_per_step, gradient_surgery=args.surgery,
+                     conflict_probes=args.conflict_probes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,19 @@ ORDERINGS = ("sequential", "shuffled", "weighted", "proportional", "round_robin"
 POOLINGS = ("cls", "mean")
 # fp32, or bf16 autocast (matmuls in bf16; losses, reductions and the optimizer in fp32).
 PRECISIONS = ("fp32", "bf16")
+# How a task's training examples are drawn each pass: as they come (shuffled), or resampled so
+# every class is equally likely (classification tasks only; see training/sampling.py).
+SAMPLERS = ("uniform", "balanced")
+CLASSIFICATION_TASKS = ("sst", "para")
+# One optimizer step per task batch, or one step per round of one batch from every task.
+TASKS_PER_STEP = ("one", "all")
+# How an all-tasks step combines the task gradients: summed, or PCGrad (training/surgery.py).
+GRADIENT_SURGERIES = ("none", "pcgrad")
+
+# Fields added after results were first cached. ``to_dict`` leaves them out while they hold
+# their default, so every config that existed before them keeps its cache key (and its stored
+# results stay valid); a non-default value is written out and changes the key as it should.
+_KEYED_WHEN_SET = {"key_when_default": False}
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class TaskConfig:
     regularizer: str = "none"
     reg_weight: float = 1.0
     task_weight: float = 1.0  # multiplies the task's loss
+    sampler: str = field(default="uniform", metadata=_KEYED_WHEN_SET)
 
     def validate(self, task: str) -> None:
         _choose(f"tasks.{task}.head", self.head, HEADS[task])
@@ -111,6 +125,13 @@ class TaskConfig:
         _choose(f"tasks.{task}.regularizer", self.regularizer, REGULARIZERS)
         _positive(f"tasks.{task}.reg_weight", self.reg_weight, allow_zero=True)
         _positive(f"tasks.{task}.task_weight", self.task_weight)
+        _choose(f"tasks.{task}.sampler", self.sampler, SAMPLERS)
+        if self.sampler == "balanced" and task not in CLASSIFICATION_TASKS:
+            raise ValueError(f"tasks.{task}.sampler='balanced' is not valid: {task} has no "
+                             f"classes; balance only {list(CLASSIFICATION_TASKS)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return _without_unset_additions(self)
 
 
 def default_task(task: str) -> TaskConfig:
@@ -148,6 +169,12 @@ class RunConfig:
     bucket_by_length: bool = True
     pad_to: int | None = None  # pad every training batch to this length (benchmark baseline)
     seed: int = 0
+    # "all": each optimizer step trains one batch of every task (needs round_robin's complete
+    # rounds); the gradients are summed, or combined by ``gradient_surgery``.
+    tasks_per_step: str = field(default="one", metadata=_KEYED_WHEN_SET)
+    gradient_surgery: str = field(default="none", metadata=_KEYED_WHEN_SET)
+    # Measure task-gradient cosines at this many evenly spaced points of training (0 = off).
+    conflict_probes: int = field(default=0, metadata=_KEYED_WHEN_SET)
 
     def __post_init__(self) -> None:
         if not isinstance(self.tasks, dict) or not self.tasks:
@@ -189,6 +216,26 @@ class RunConfig:
         _positive("grad_clip", self.grad_clip, allow_zero=True)
         _positive("bregman_weight", self.bregman_weight, allow_zero=True)
         _whole("seed", self.seed, 0, optional=False)
+        self._validate_multitask_steps()
+
+    def _validate_multitask_steps(self) -> None:
+        _choose("tasks_per_step", self.tasks_per_step, TASKS_PER_STEP)
+        if self.tasks_per_step == "all" and self.ordering != "round_robin":
+            raise ValueError(f"tasks_per_step='all' is not valid with ordering={self.ordering!r}:"
+                             " it needs complete rounds of one batch per task; use "
+                             "ordering='round_robin'")
+        _choose("gradient_surgery", self.gradient_surgery, GRADIENT_SURGERIES)
+        if self.gradient_surgery != "none" and (self.tasks_per_step != "all" or not self.multitask):
+            raise ValueError(f"gradient_surgery={self.gradient_surgery!r} is not valid here: it "
+                             "combines several tasks' gradients in one step, so it needs two or "
+                             "more tasks and tasks_per_step='all'")
+        if (isinstance(self.conflict_probes, bool) or not isinstance(self.conflict_probes, int)
+                or self.conflict_probes < 0):
+            raise ValueError(f"conflict_probes={self.conflict_probes!r} is not valid; it must be "
+                             "an integer >= 0")
+        if self.conflict_probes and not self.multitask:
+            raise ValueError("conflict_probes needs two or more tasks (it compares their "
+                             "gradients)")
 
     @property
     def multitask(self) -> bool:
@@ -207,8 +254,9 @@ class RunConfig:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["tasks"] = {t: dataclasses.asdict(c) for t, c in self.tasks.items()}
+        """Plain JSON-ready values; fields added later are left out while at their default."""
+        d = _without_unset_additions(self)
+        d["tasks"] = {t: c.to_dict() for t, c in self.tasks.items()}
         return d
 
     @classmethod
@@ -234,3 +282,12 @@ def _task_from_dict(task: str, d: dict[str, Any]) -> TaskConfig:
         raise ValueError(f"tasks.{task}={d!r} is not valid; give head and loss, and optionally"
                          f" {names[2:]}")
     return TaskConfig(**d)
+
+
+def _without_unset_additions(config: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` minus the ``_KEYED_WHEN_SET`` fields that hold their default."""
+    d = dataclasses.asdict(config)
+    for f in dataclasses.fields(config):
+        if f.metadata.get("key_when_default") is False and d[f.name] == f.default:
+            del d[f.name]
+    return d

@@ -85,6 +85,12 @@ class MultitaskModel(nn.Module):
             raise ValueError(f"task={task!r} has no head; choose one of {list(self.forms)}")
         return self.forms[task]
 
+    def shared_parameters(self) -> list[tuple[str, nn.Parameter]]:
+        """``(name, parameter)`` of what every task trains through: the encoder and the trunk
+        (all but the heads). Gradient surgery and the conflict probe work on these."""
+        return [(name, p) for name, p in self.named_parameters()
+                if p.requires_grad and not name.startswith("heads.")]
+
     def embed(self, batch: Batch) -> torch.Tensor:
         """The embedding layer's output for ``batch``: ``(N, T, H)``."""
         return self.encoder.embed(batch.inputs.input_ids, batch.inputs.token_type_ids)

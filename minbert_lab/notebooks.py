@@ -1,6 +1,7 @@
 """Execute the study notebooks top to bottom: ``python -m minbert_lab.notebooks``.
 
-Every numbered notebook in ``notebooks/`` runs in order in a fresh kernel, with an explicit
+Every numbered notebook in ``notebooks/`` (or those ``--only`` selects by prefix: ``make study``
+runs 01 02 03 05, ``make beyond`` runs 04) runs in order in a fresh kernel, with an explicit
 per-cell timeout (a widget cell must never hang an executor), the profile in
 ``MINBERT_PROFILE`` and the data, runs and figures folders in ``MINBERT_*`` variables (the
 kernels run in ``notebooks/``, so nothing relies on the working directory). The executed copy

@@ -77,3 +77,26 @@ def dev_frames() -> dict[str, pd.DataFrame]:
 
 def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
+
+
+def fake_probed_result(seed: int = 0, *, shift: float = 0.0, steps: int = 4,
+                       surgery: bool = False) -> dict:
+    """``fake_result`` with conflict-probe records: SST pairs negative, para-sts positive, each
+    drifting by ``shift`` over training; with ``surgery``, PCGrad projection counts."""
+    result = fake_result(seed=seed)
+    base = {"sst-para": -0.2, "sst-sts": -0.1, "para-sts": 0.4}
+    groups = {"embeddings": 0.05, "layer 0": 0.0, "layer 1": -0.05}
+    records = []
+    for step in range(steps + 1):
+        for pair, cosine in base.items():
+            value = cosine + shift * step / steps + 0.01 * seed
+            for group, offset in groups.items():
+                records.append({"step": step, "progress": step / steps, "pair": pair,
+                                "group": group, "cosine": value + offset})
+            records.append({"step": step, "progress": step / steps, "pair": pair,
+                            "group": "overall", "cosine": value})
+    result["history"]["conflict"] = records
+    if surgery:
+        for k, entry in enumerate(result["history"]["steps"]):
+            entry["projected"] = k % 2
+    return result

@@ -4,6 +4,8 @@ import pytest
 
 from minbert_lab.config import RunConfig, TaskConfig, default_task
 
+MULTI = {"sst": default_task("sst"), "para": default_task("para")}
+
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
@@ -29,6 +31,19 @@ from minbert_lab.config import RunConfig, TaskConfig, default_task
         ({"weight_decay": -0.1}, "weight_decay"),
         ({"ordering_weight": 0}, "ordering_weight"),
         ({"precision": "fp16"}, r"precision='fp16'.*\['fp32', 'bf16'\]"),
+        ({"tasks_per_step": "two"}, r"tasks_per_step='two'.*\['one', 'all'\]"),
+        ({"tasks_per_step": "all"}, r"tasks_per_step='all'.*ordering='shuffled'.*round_robin"),
+        ({"gradient_surgery": "mgda"}, r"gradient_surgery='mgda'.*\['none', 'pcgrad'\]"),
+        ({"tasks": MULTI, "ordering": "round_robin", "gradient_surgery": "pcgrad"},
+         r"gradient_surgery='pcgrad'.*tasks_per_step='all'"),
+        ({"ordering": "round_robin", "tasks_per_step": "all", "gradient_surgery": "pcgrad"},
+         "two or more tasks"),
+        ({"tasks": MULTI, "conflict_probes": -1}, "conflict_probes=-1"),
+        ({"conflict_probes": 3}, "conflict_probes needs two or more tasks"),
+        ({"tasks": {"sts": TaskConfig("CE", "mse", sampler="balanced")}},
+         r"tasks.sts.sampler='balanced'.*\['sst', 'para'\]"),
+        ({"tasks": {"sst": TaskConfig("linear", "ce", sampler="random")}},
+         r"tasks.sst.sampler='random'.*\['uniform', 'balanced'\]"),
     ],
 )
 def test_invalid_configs_name_the_field_and_choices(kwargs: dict, message: str) -> None:
@@ -58,3 +73,22 @@ def test_precision_comes_from_the_profile_unless_given() -> None:
     assert RunConfig(profile="quick", precision="fp32").resolved().precision == "fp32"
     fp32 = RunConfig(profile="quick", precision="fp32")
     assert RunConfig(profile="quick").digest() != fp32.digest()
+
+
+def test_fields_added_later_stay_out_of_the_dict_and_key_at_their_default() -> None:
+    config = RunConfig(tasks=MULTI, profile="smoke")
+    plain = config.to_dict()
+    assert {"tasks_per_step", "gradient_surgery", "conflict_probes"}.isdisjoint(plain)
+    assert "sampler" not in plain["tasks"]["sst"]
+    assert RunConfig.from_dict(plain) == config
+    surgery = RunConfig(tasks=MULTI, profile="smoke", ordering="round_robin",
+                        tasks_per_step="all", gradient_surgery="pcgrad", conflict_probes=5)
+    written = surgery.to_dict()
+    assert (written["tasks_per_step"], written["gradient_surgery"],
+            written["conflict_probes"]) == ("all", "pcgrad", 5)
+    assert RunConfig.from_dict(written) == surgery
+    assert surgery.digest() != config.digest()
+    balanced = RunConfig(tasks={"sst": TaskConfig("linear", "ce", sampler="balanced")})
+    assert balanced.to_dict()["tasks"]["sst"]["sampler"] == "balanced"
+    assert RunConfig.from_dict(balanced.to_dict()) == balanced
+    assert balanced.digest() != RunConfig(tasks={"sst": TaskConfig("linear", "ce")}).digest()

@@ -9,6 +9,7 @@ numbers come from its own recipe whatever ours is.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -61,14 +62,19 @@ def config_differences(ours: RunConfig, theirs: RunConfig) -> list[str]:
             if ta[key] != tb.get(key):
                 differences.append(f"{task} {key}: {ta[key]} (paper row: {tb.get(key)})")
     knobs = ORDERING_KNOBS.get(a["ordering"], set()) | ORDERING_KNOBS.get(b["ordering"], set())
-    for key in a:
+    for key in {**a, **b}:  # to_dict leaves later-added fields out at their default
         if key in IGNORED or (key.startswith("ordering") and not ours.multitask):
             continue
         if key.startswith("ordering_") and key not in knobs:
             continue
-        if a[key] != b[key]:
-            differences.append(f"{key}: {a[key]} (paper row: {b[key]})")
+        mine, paper = a.get(key, _default(key)), b.get(key, _default(key))
+        if mine != paper:
+            differences.append(f"{key}: {mine} (paper row: {paper})")
     return differences
+
+
+def _default(key: str):
+    return next(f.default for f in dataclasses.fields(RunConfig) if f.name == key)
 
 
 def closest_paper_row(config: RunConfig) -> ClosestRow:

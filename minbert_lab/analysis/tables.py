@@ -10,8 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from minbert_lab.analysis.settings import StudySettings
-from minbert_lab.config import TASK_TITLES
+from minbert_lab.analysis.significance import t_interval
+from minbert_lab.config import TASK_TITLES, RunConfig
 from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.seeds import grid_configs, run_seeds
 from minbert_lab.experiments.tables import METRICS, grid_rows, run_grid
 from minbert_lab.training.metrics import METRIC_OF
 
@@ -19,8 +21,9 @@ from minbert_lab.training.metrics import METRIC_OF
 def run_table(study: StudySettings, name: str) -> pd.DataFrame:
     """Runs or loads grid ``name`` for every seed of ``study``.
 
-    With one seed this is ``run_grid``'s table. With several, ``ours_*`` is the mean over seeds
-    and ``ours_*_std`` its standard deviation; ``train_seconds`` is summed.
+    With one seed this is ``run_grid``'s table. With several, ``ours_*`` is the mean over seeds,
+    ``ours_*_std`` its standard deviation and ``ours_*_low`` / ``ours_*_high`` its 95% Student-t
+    interval; ``train_seconds`` is summed.
     """
     frames = [run_grid(name, profile=study.profile, seed=seed, checkpoint=study.checkpoint,
                        data_dir=study.data_dir,
@@ -37,11 +40,15 @@ def run_table(study: StudySettings, name: str) -> pd.DataFrame:
         if ours in stacked:
             frame[ours] = grouped[ours].mean().round(4)
             frame[f"{ours}_std"] = grouped[ours].std().round(4)
+            bounds = grouped[ours].apply(lambda v: t_interval(v.to_numpy(float))[1:])
+            frame[f"{ours}_low"] = bounds.map(lambda b: round(b[0], 4))
+            frame[f"{ours}_high"] = bounds.map(lambda b: round(b[1], 4))
             frame[paper] = frames[0][paper]
     frame["epoch"] = grouped["epoch"].mean().round(1)
     frame["train_seconds"] = grouped["train_seconds"].sum().round(1)
     frame["cached"] = grouped["cached"].all()
-    frame.attrs = dict(attrs, note=f"{attrs['note']}; mean of {len(frames)} seeds")
+    frame.attrs = dict(attrs, note=f"{attrs['note']}; mean of {len(frames)} seeds, with 95% "
+                       "intervals over seeds")
     return frame
 
 
@@ -90,3 +97,23 @@ def best_label(frame: pd.DataFrame, metric: str = "score") -> str:
     if column not in frame:
         raise ValueError(f"the table has no column {column!r}; it has {list(frame.columns)}")
     return str(frame.loc[frame[column].astype(float).idxmax(), "label"])
+
+
+def run_seeded(study: StudySettings, configs: dict[str, RunConfig]) -> dict[str, list[dict]]:
+    """Runs or loads every config once per seed of ``study``: label -> results in seed order
+    (the input of ``analysis.significance``)."""
+    return run_seeds(configs, study.seeds, data_dir=study.data_dir, runs_dir=study.runs_dir,
+                     progress=study.progress)
+
+
+def grid_results(study: StudySettings, name: str) -> dict[str, list[dict]]:
+    """Paper grid ``name`` over the seeds of ``study``: row label -> results in seed order."""
+    configs = grid_configs(name, profile=study.profile, checkpoint=study.checkpoint)
+    return run_seeded(study, configs)
+
+
+def run_configs(study: StudySettings, configs: dict[str, RunConfig]) -> dict[str, dict]:
+    """Runs or loads each config once, with the seed it carries: label -> result."""
+    return {label: run_or_load(config, data_dir=study.data_dir, runs_dir=study.runs_dir,
+                               progress=study.progress)
+            for label, config in configs.items()}

@@ -78,7 +78,10 @@ def _multitask(config: RunConfig) -> bool:
 
 
 def caption(frame: pd.DataFrame) -> str:
+    """A paper table's caption (from ``run_grid``'s attrs); other frames: ``attrs["caption"]``."""
     a = frame.attrs
+    if not {"table", "checkpoint", "note", "data"} <= set(a):
+        return str(a.get("caption", ""))
     return (f"Table {a['table']} — checkpoint {a['checkpoint']}; {a['note']}; data: {a['data']}")
 
 

@@ -31,8 +31,11 @@ from minbert_lab.regularizers import (
     make_regularizer,
 )
 from minbert_lab.training.checkpointing import Checkpointer, RunProgress
+from minbert_lab.training.conflict import ConflictProbe, probe_batches, probe_steps
 from minbert_lab.training.metrics import METRIC_OF, composite, task_metric
-from minbert_lab.training.ordering import make_task_order
+from minbert_lab.training.ordering import make_task_order, step_tasks
+from minbert_lab.training.sampling import resample
+from minbert_lab.training.surgery import StepGradients
 from minbert_lab.training.task_batches import CyclingBatches
 
 
@@ -92,7 +95,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
 
     Args:
         checkpoint_path: where to keep a training checkpoint (``None``: none). If the file
-            holds one of this config's, training continues from it, to the same result.
+            holds one of this config's, training continues from it, to the same result. Runs
+            with PCGrad or the conflict probe keep none (their extra state is not saved yet).
         checkpoint_every: steps between checkpoints; ``None``: every few minutes (see
             ``checkpointing.CHECKPOINT_SECONDS``). Every epoch but the last ends with one too.
 
@@ -107,8 +111,11 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             batch named; the weights are not updated with it), or the dev outputs did.
     """
     config = config.resolved()
+    # PCGrad's task-order RNG and the conflict probe's records are not part of a checkpoint
+    # yet, so such runs are not checkpointed: interrupted, they start again, never resume wrong.
+    resumable = config.gradient_surgery == "none" and not config.conflict_probes
     checkpoints = (Checkpointer(checkpoint_path, config, every=checkpoint_every)
-                   if checkpoint_path is not None else None)
+                   if checkpoint_path is not None and resumable else None)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     warn_if_slow_bf16(device, config.precision)
     trainee = build(config, data_dir, device)
@@ -119,7 +126,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     def task_batches(task: str, epoch: int) -> CyclingBatches:
         def one_pass(pass_index: int):
             seed = config.seed * 1_000_003 + epoch * 1_009 + pass_index
-            return make_batches(trainee.train[task], forms[task], batch_size=config.batch_size,
+            data = resample(trainee.train[task], config.tasks[task].sampler, seed=seed)
+            return make_batches(data, forms[task], batch_size=config.batch_size,
                                 max_length=config.max_length, seed=seed,
                                 bucket=config.bucket_by_length, pad_to=config.pad_to)
         return CyclingBatches(one_pass)
@@ -128,35 +136,47 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     ordering = make_task_order(config.ordering, n_batches, seed=config.seed,
                                task=config.ordering_task, weight=config.ordering_weight,
                                temperature=config.ordering_temperature)
+    schedule = [step_tasks(ordering, e, config.tasks_per_step) for e in range(config.epochs)]
+    gradients = StepGradients([p for _, p in model.shared_parameters()],
+                              config.gradient_surgery, seed=config.seed)
+    probe = _conflict_probe(trainee, forms, config, sum(map(len, schedule)), device)
     teacher = trainee.bregman.teacher if trainee.bregman is not None else None
     run = checkpoints.start(model, optimizer, teacher) if checkpoints else RunProgress()
     for epoch in range(run.epoch, config.epochs):
-        order = ordering.order(epoch)
+        order = schedule[epoch]  # the tasks each step trains: one, or a batch of every task
         sources = {t: task_batches(t, epoch) for t in config.tasks}
         done = run.fast_forward(sources) if epoch == run.epoch else 0  # > 0 only on resume
         model.train()
         started = time.perf_counter()
         bar = tqdm(order[done:], initial=done, total=len(order), disable=not progress,
                    desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, unit="batch")
-        for position, task in enumerate(bar, start=done + 1):
-            batch = sources[task].next().to(device)
-            with autocast(device, config.precision):
-                loss = training_loss(trainee, model, task, batch)
-            if not torch.isfinite(loss):
-                raise diverged(f"loss became {loss.item()}", run.step, epoch, task, batch)
+        for position, tasks in enumerate(bar, start=done + 1):
+            if probe is not None:
+                probe.at(run.step)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            losses = {}
+            for task in tasks:
+                batch = sources[task].next().to(device)
+                with autocast(device, config.precision):
+                    loss = training_loss(trainee, model, task, batch)
+                if not torch.isfinite(loss):
+                    raise diverged(f"loss became {loss.item()}", run.step, epoch, task, batch)
+                gradients.backward(task, loss)
+                losses[task] = loss.item()
+                run.examples += batch.size
+            projected = gradients.apply()
             if not clip_gradients(model, config.grad_clip):
                 raise diverged(f"gradient of {nonfinite_gradient(model)} became non-finite",
-                               run.step, epoch, task, batch)
+                               run.step, epoch, "+".join(tasks), batch)
             optimizer.step()
             if trainee.bregman is not None:
                 trainee.bregman.update()
-            run.steps.append({"step": run.step, "epoch": epoch, "task": task,
-                              "loss": loss.item()})
-            run.examples += batch.size
+            for task, value in losses.items():
+                surgery = {"projected": projected[task]} if task in projected else {}
+                run.steps.append({"step": run.step, "epoch": epoch, "task": task, "loss": value,
+                                  **surgery})
             run.step += 1
-            bar.set_postfix(task=task, loss=f"{loss.item():.3f}")
+            bar.set_postfix(task="+".join(tasks), loss=f"{sum(losses.values()):.3f}")
             if checkpoints and position < len(order) and checkpoints.due(run.step):
                 checkpoints.save(run, epoch=epoch, position=position, sources=sources,
                                  seconds=time.perf_counter() - started)
@@ -175,10 +195,14 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             checkpoints.save(run, epoch=epoch + 1)
 
     manifest = load_manifest(data_dir)
+    history = {"steps": run.steps, "epochs": run.epochs}
+    if probe is not None:
+        probe.at(run.step)  # the end of training
+        history["conflict"] = probe.records
     return {
         "config": config.to_dict(),
         "metrics": run.best,
-        "history": {"steps": run.steps, "epochs": run.epochs},
+        "history": history,
         "predictions": run.best_predictions,
         "timings": {
             "train_seconds": run.train_seconds,
@@ -236,6 +260,23 @@ def nonfinite_gradient(model: nn.Module) -> str:
         if p.grad is not None and not torch.isfinite(p.grad).all():
             return name
     return "no parameter"  # only the norm overflowed: every gradient is finite but huge
+
+
+def _conflict_probe(trainee: Trainee, forms: dict, config: RunConfig, total_steps: int,
+                    device: torch.device) -> ConflictProbe | None:
+    """The run's gradient-conflict probe, or ``None`` when ``config.conflict_probes`` is 0."""
+    if not config.conflict_probes:
+        return None
+    batches = probe_batches(trainee.train, forms, batch_size=config.batch_size,
+                            max_length=config.max_length, seed=config.seed)
+
+    def task_loss(task: str, batch) -> torch.Tensor:
+        with autocast(device, config.precision):
+            return trainee.losses[task](trainee.model(batch), batch.labels)
+
+    return ConflictProbe(trainee.model, {t: b.to(device) for t, b in batches.items()}, task_loss,
+                         steps=probe_steps(total_steps, config.conflict_probes),
+                         total_steps=total_steps)
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:

@@ -239,6 +239,31 @@ def make_task_order(
     return RoundRobinTaskOrder(n_batches)
 
 
+def step_tasks(
+    ordering: TaskOrder, epoch: int, tasks_per_step: str = "one"
+) -> list[tuple[str, ...]]:
+    """The tasks each optimizer step of ``epoch`` trains together.
+
+    ``"one"``: one task per step, ``ordering.order(epoch)`` as 1-tuples. ``"all"``: one batch of
+    every task per step, which only round robin's complete rounds provide; each round becomes
+    one step (what gradient surgery combines).
+
+    Example:
+        >>> step_tasks(make_task_order("round_robin", {"sst": 1, "para": 2}), 0, "all")
+        [('sst', 'para'), ('sst', 'para')]
+    """
+    order = ordering.order(epoch)
+    if tasks_per_step == "one":
+        return [(task,) for task in order]
+    if tasks_per_step != "all":
+        raise ValueError(f"tasks_per_step={tasks_per_step!r} is not valid; choose 'one' or 'all'")
+    if not isinstance(ordering, RoundRobinTaskOrder):
+        raise ValueError(f"tasks_per_step='all' needs round_robin's complete rounds, not the "
+                         f"{ordering.name!r} ordering")
+    width = len(ordering.tasks)
+    return [tuple(order[i : i + width]) for i in range(0, len(order), width)]
+
+
 def compositions(
     n_batches: dict[str, int], *, epoch: int = 0, seed: int = 0, **knobs: float | str
 ) -> dict[str, pd.DataFrame]:

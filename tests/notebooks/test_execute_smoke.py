@@ -14,7 +14,13 @@ REPO = Path(__file__).resolve().parents[2]
 FIGURES = ("fig1-heads.png", "fig2-batch-composition.png", "fig3-training-curves.png",
            "fig4-sst-confusion.png", "fig5-para-confusion.png",
            *(f"table{n}.{ext}" for n in (1, 2, 3, 4) for ext in ("csv", "md")),
-           "dropout.csv", "dropout.md")
+           "dropout.csv", "dropout.md",
+           # notebook 04, beyond the paper
+           "fig6-gradient-conflict.png", "fig7-pcgrad-vs-shuffled.png",
+           "fig8-sst-class-balance.png", "fig9-table4-intervals.png", "fig10-score-vs-cost.png",
+           *(f"{name}.{ext}" for name in ("conflict", "pcgrad-seeds", "pcgrad-bootstrap",
+                                          "sst-class-recall", "table4-seeds", "table4-vs-best",
+                                          "table4-claims", "cost") for ext in ("csv", "md")))
 
 
 def _snapshot(folder: Path) -> dict[str, float]:
@@ -29,7 +35,7 @@ def test_all_notebooks_run_in_the_smoke_profile(data_dir: Path, tmp_path: Path):
                        log=print)
     print(f"smoke execution of {len(runs)} notebooks: {time.perf_counter() - started:.0f} s")
     assert [r.name for r in runs if not r.ok] == [], "\n".join(r.error for r in runs if r.error)
-    assert len(runs) >= 4
+    assert len(runs) >= 5
 
     figures = tmp_path / "out" / "smoke" / "figures"
     assert sorted(FIGURES) == sorted(p.name for p in figures.iterdir() if p.name in FIGURES)

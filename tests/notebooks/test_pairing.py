@@ -10,7 +10,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EXPECTED = ("01_single_task_ablations", "02_multitask_batch_ordering", "03_error_analysis",
-            "05_ablation_explorer")
+            "04_beyond_the_paper", "05_ablation_explorer")
 PAIRS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 
 

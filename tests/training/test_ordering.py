@@ -15,6 +15,7 @@ from minbert_lab.training.ordering import (
     WeightedTaskOrder,
     compositions,
     make_task_order,
+    step_tasks,
 )
 from minbert_lab.training.task_batches import CyclingBatches
 
@@ -205,3 +206,14 @@ def test_cycling_batches_continue_from_their_state_without_replaying() -> None:
     resumed.load_state_dict(stream.state_dict())
     assert built == [1]  # only the pass in progress is rebuilt
     assert [next(resumed) for _ in range(5)] == [next(stream) for _ in range(5)]
+
+
+def test_step_tasks_groups_round_robin_rounds_for_all_tasks_steps():
+    ordering = make_task_order("round_robin", {"sst": 2, "para": 3, "sts": 1})
+    assert step_tasks(ordering, 0, "all") == [("sst", "para", "sts")] * 2
+    assert step_tasks(ordering, 0, "one") == [(t,) for t in ordering.order(0)]
+    shuffled = make_task_order("shuffled", {"sst": 2, "para": 3})
+    with pytest.raises(ValueError, match="needs round_robin"):
+        step_tasks(shuffled, 0, "all")
+    with pytest.raises(ValueError, match="tasks_per_step='some'"):
+        step_tasks(ordering, 0, "some")

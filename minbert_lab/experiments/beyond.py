@@ -1,0 +1,171 @@
+"""The experiments of notebook 04, "beyond the paper", as configs; and what they will cost.
+
+* **Gradient surgery** — the Table 4 row "Shuffled batches + SST unreg'd" (the paper's best
+  model without a shared layer) against the same tasks trained with one batch of every task per
+  step, summed or combined by PCGrad. The two all-tasks runs carry the conflict probe; the
+  shuffled run is Table 4's own (shared with its seed rerun, so never trained twice).
+* **Class balance** — single-task SST with plain cross entropy (Table 1's first row), the
+  class-weighted loss, and the balanced sampler.
+* **Cost** — every run of Tables 2-4 and of the surgery experiment already carries its timings.
+
+Planning reads the run cache, so the notebook can say up front how much is left to train.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import statistics
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.data.splits import DATA_DIR
+from minbert_lab.experiments.cache import RUNS_DIR
+from minbert_lab.experiments.seeds import cached, grid_configs, seeded_configs
+
+SURGERY_BASE = "Shuffled batches + SST unreg'd"
+SHUFFLED, ALL_TASKS, PCGRAD = ("shuffled batches (Table 4)", "all tasks per step",
+                               "all tasks per step + PCGrad")
+PLAIN, WEIGHTED, BALANCED = ("plain CE", "class-weighted CE", "balanced sampler")
+CONFLICT_PROBES = 9
+# Seconds per run (training and evaluation) when the cache holds no run of a kind to learn
+# from, measured on the 2-core development machine with another job beside it: quick-profile
+# SST, multitask, and multitask all-tasks runs with 9 probes. SMART runs take about twice as
+# long (Table 4's timings). None: not measured (the estimate says so).
+FALLBACK_SECONDS: dict[str, dict[str, float | None]] = {
+    "smoke": {"single": None, "multitask": None},
+    "quick": {"single": None, "multitask": None},
+    "full": {"single": None, "multitask": None},
+}
+
+
+def surgery_arms(profile: str, *, seed: int = 0, checkpoint: str = "minilm-l6",
+                 probes: int = CONFLICT_PROBES) -> dict[str, RunConfig]:
+    """Shuffled batches (Table 4's row), all tasks per step (summed), and the same with PCGrad.
+
+    All-tasks steps use round robin's complete rounds: as many batches per epoch as shuffled,
+    a third as many optimizer steps.
+    """
+    base = grid_configs("4", profile=profile, seed=seed, checkpoint=checkpoint)[SURGERY_BASE]
+    all_tasks = dataclasses.replace(base, ordering="round_robin", tasks_per_step="all",
+                                    conflict_probes=probes)
+    return {SHUFFLED: base, ALL_TASKS: all_tasks,
+            PCGRAD: dataclasses.replace(all_tasks, gradient_surgery="pcgrad")}
+
+
+def class_balance_arms(profile: str, *, seed: int = 0,
+                       checkpoint: str = "minilm-l6") -> dict[str, RunConfig]:
+    """Single-task SST three ways; ``plain CE`` is Table 1's "cross entropy loss" row."""
+    plain = grid_configs("1", profile=profile, seed=seed, checkpoint=checkpoint)[
+        "cross entropy loss"]
+    return {
+        PLAIN: plain,
+        WEIGHTED: dataclasses.replace(plain, tasks={"sst": TaskConfig("linear", "weighted_ce")}),
+        BALANCED: dataclasses.replace(
+            plain, tasks={"sst": TaskConfig("linear", "ce", sampler="balanced")}),
+    }
+
+
+def cost_configs(profile: str, *, seed: int = 0,
+                 checkpoint: str = "minilm-l6") -> dict[str, RunConfig]:
+    """Tables 2-4 and the surgery runs, labelled ``"T<n>: <row>"`` (one seed)."""
+    configs = {}
+    for table in ("2", "3", "4"):
+        for label, config in grid_configs(table, profile=profile, seed=seed,
+                                          checkpoint=checkpoint).items():
+            configs[f"T{table}: {label}"] = config
+    for label, config in surgery_arms(profile, seed=seed, checkpoint=checkpoint).items():
+        if label != SHUFFLED:  # that one is Table 4's row, listed above
+            configs[label] = config
+    return configs
+
+
+def planned_runs(profile: str, seeds: Sequence[int], *,
+                 checkpoint: str = "minilm-l6") -> dict[str, list[RunConfig]]:
+    """Every run the notebook needs, per experiment (a run may serve several)."""
+    def over_seeds(configs: Mapping[str, RunConfig]) -> list[RunConfig]:
+        return [c for runs in seeded_configs(configs, seeds).values() for c in runs]
+
+    kw = {"profile": profile, "checkpoint": checkpoint}
+    return {
+        "gradient surgery": over_seeds(surgery_arms(**kw)),
+        "class balance": over_seeds(class_balance_arms(**kw)),
+        "Table 4 over seeds": over_seeds(grid_configs("4", **kw)),
+        "score vs cost": list(cost_configs(**kw, seed=seeds[0]).values()),
+    }
+
+
+def runtime_estimate(planned: Mapping[str, Sequence[RunConfig]], *,
+                     data_dir: Path | str = DATA_DIR,
+                     runs_dir: Path | str = RUNS_DIR) -> pd.DataFrame:
+    """Per experiment: runs, how many are cached, and a rough estimate of the seconds left.
+
+    Each run still to train counts the median seconds (training and evaluation) of cached runs
+    of its kind (single-task or multitask, same profile) — times measured on this machine —
+    or ``FALLBACK_SECONDS`` when the cache has none; SMART runs count double. A run shared by
+    two experiments is counted once, under the first.
+    """
+    seen: set[str] = set()
+    observed: dict[str, dict[str, float | None]] = {}  # profile -> kind -> seconds
+    rows = []
+    for experiment, configs in planned.items():
+        todo, done, seconds, unknown = 0, 0, 0.0, 0
+        for config in configs:
+            key = config.resolved().digest()
+            if key in seen:
+                continue
+            seen.add(key)
+            if cached(config, data_dir=data_dir, runs_dir=runs_dir):
+                done += 1
+                continue
+            todo += 1
+            if config.profile not in observed:
+                observed[config.profile] = _observed_seconds(Path(runs_dir) / config.profile)
+            kind = "multitask" if config.multitask else "single"
+            per_run = observed[config.profile][kind] or FALLBACK_SECONDS[config.profile][kind]
+            if per_run is None:
+                unknown += 1
+            else:
+                seconds += per_run * (2 if _uses_smart(config) else 1)
+        rows.append({"experiment": experiment, "runs": done + todo, "cached": done,
+                     "to train": todo, "estimated minutes": None if unknown else
+                     round(seconds / 60, 1)})
+    return pd.DataFrame(rows)
+
+
+def estimate_note(estimate: pd.DataFrame) -> str:
+    """One Markdown line: the total still to train and the rough time it will take."""
+    todo = int(estimate["to train"].sum())
+    if todo == 0:
+        return "**Every run this notebook needs is cached: it only loads and draws.**"
+    minutes = estimate["estimated minutes"]
+    known = minutes.notna().all()
+    time = (f"roughly {minutes.sum():.0f} minutes" if known else
+            "an unknown time (no run of this profile cached or measured to estimate from)")
+    return (f"**{todo} of {int(estimate['runs'].sum())} runs still to train: {time}.** Rough: "
+            "from the median time of cached runs of the same kind on this machine (with none "
+            "cached, of runs timed on the development machine); other jobs' load changes it.")
+
+
+def _uses_smart(config: RunConfig) -> bool:
+    return any(t.regularizer == "smart" for t in config.tasks.values())
+
+
+def _observed_seconds(folder: Path) -> dict[str, float | None]:
+    """Median seconds of the cached runs without SMART in ``folder``, by kind."""
+    times: dict[str, list[float]] = {"single": [], "multitask": []}
+    for path in folder.glob("*.json") if folder.is_dir() else []:
+        try:
+            result = json.loads(path.read_text())["result"]
+            config = RunConfig.from_dict(result["config"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if _uses_smart(config):
+            continue
+        timings = result["timings"]
+        times["multitask" if config.multitask else "single"].append(
+            timings["train_seconds"] + timings["eval_seconds"])
+    return {kind: statistics.median(v) if v else None for kind, v in times.items()}

@@ -1,0 +1,81 @@
+"""Any set of configs, or any paper grid, over several seeds: results per label, per seed.
+
+A seed decides the head initialisation, the batch order and dropout, so one run per config
+mixes the config's effect with luck. ``run_seeds`` runs (or loads from the cache) every config
+once per seed and keeps the results in seed order, paired across labels: the ``k``-th result
+of every label used the same seed, which is what ``analysis.significance`` needs.
+
+Example:
+    >>> results = run_seeds({"plain": plain, "weighted": weighted}, seeds=[0, 1, 2])
+    >>> [r["config"]["seed"] for r in results["plain"]]
+    [0, 1, 2]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from minbert_lab.config import RunConfig
+from minbert_lab.data.splits import DATA_DIR
+from minbert_lab.experiments.cache import RUNS_DIR, result_path, run_or_load
+from minbert_lab.experiments.grids import GRIDS
+
+
+def with_seed(config: RunConfig, seed: int) -> RunConfig:
+    """``config`` with another seed (validated like any config)."""
+    return dataclasses.replace(config, seed=seed)
+
+
+def seeded_configs(configs: Mapping[str, RunConfig],
+                   seeds: Iterable[int]) -> dict[str, list[RunConfig]]:
+    """Every config once per seed, by label, in seed order.
+
+    Raises:
+        ValueError: no seeds, or a seed given twice (two "seeds" would be one run).
+    """
+    seeds = list(seeds)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds={seeds!r} is not valid; give distinct integers >= 0")
+    return {label: [with_seed(config, s) for s in seeds] for label, config in configs.items()}
+
+
+def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
+              data_dir: Path | str = DATA_DIR, runs_dir: Path | str = RUNS_DIR,
+              progress: bool = True, device: str | None = None) -> dict[str, list[dict]]:
+    """Runs or loads each config once per seed.
+
+    Returns:
+        label -> the results (as ``run_or_load`` returns them), in the order of ``seeds``.
+    """
+    planned = seeded_configs(configs, seeds)
+    total = sum(len(runs) for runs in planned.values())
+    bar = tqdm(total=total, desc="runs", disable=not progress, unit="run")
+    results: dict[str, list[dict]] = {}
+    for label, runs in planned.items():
+        results[label] = []
+        for config in runs:
+            bar.set_postfix_str(f"{label}, seed {config.seed}")
+            results[label].append(run_or_load(config, data_dir=data_dir, runs_dir=runs_dir,
+                                              progress=progress, device=device))
+            bar.update()
+    bar.close()
+    return results
+
+
+def grid_configs(name: str, *, profile: str, seed: int = 0,
+                 checkpoint: str = "minilm-l6") -> dict[str, RunConfig]:
+    """A paper grid (``"1"``-``"4"``, ``"dropout"``) as label -> config."""
+    if name not in GRIDS:
+        raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")
+    return {row.label: row.config
+            for row in GRIDS[name](profile=profile, seed=seed, checkpoint=checkpoint)}
+
+
+def cached(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
+           runs_dir: Path | str = RUNS_DIR) -> bool:
+    """Whether ``config``'s result is already in the run cache (not checked for damage)."""
+    return result_path(config, data_dir=data_dir, runs_dir=runs_dir).is_file()

@@ -1,0 +1,44 @@
+"""Means with 95% intervals over seeds, one row per config (a forest plot), from
+``analysis.significance.seed_summary``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+METRIC_NAMES = {"sst_acc": "SST accuracy", "para_acc": "paraphrase accuracy",
+                "sts_pearson": "STS Pearson r", "score": "composite score",
+                "sst_macro_recall": "SST macro recall"}
+
+
+def plot_intervals(summary: pd.DataFrame, metrics: list[str] | tuple[str, ...], *,
+                   title: str = "") -> Figure:
+    """One panel per metric: each label's mean (dot) and interval (line) over seeds.
+
+    Args:
+        summary: ``seed_summary(results, metrics)`` (columns ``label``, ``<m>``, ``<m>_low``,
+            ``<m>_high``).
+        metrics: the metrics to show, one panel each.
+    """
+    missing = [c for m in metrics for c in (m, f"{m}_low", f"{m}_high") if c not in summary]
+    if missing or "label" not in summary:
+        raise ValueError(f"summary lacks columns {missing or ['label']}")
+    labels = list(summary["label"])
+    y = np.arange(len(labels))[::-1]
+    fig = Figure(figsize=(3.6 * len(metrics) + 2.6, 0.45 * len(labels) + 1.6),
+                 layout="constrained")
+    axes = fig.subplots(1, len(metrics), squeeze=False, sharey=True)[0]
+    for ax, metric in zip(axes, metrics):
+        mean = summary[metric].to_numpy(float)
+        low = summary[f"{metric}_low"].to_numpy(float)
+        high = summary[f"{metric}_high"].to_numpy(float)
+        has = ~np.isnan(low)
+        ax.hlines(y[has], low[has], high[has], color="#4292c6", lw=2.2)
+        ax.plot(mean, y, "o", color="#08306b", ms=5)
+        ax.set_title(METRIC_NAMES.get(metric, metric))
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, labels)
+    seeds = int(summary["seeds"].max()) if "seeds" in summary else None
+    fig.suptitle(title or f"Mean and 95% interval over {seeds} seeds")
+    return fig

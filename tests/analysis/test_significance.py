@@ -1,0 +1,120 @@
+"""Seed intervals and the paired bootstrap: coverage on a synthetic case, p-values, tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from fake_runs import fake_result
+
+from minbert_lab.analysis.significance import (
+    SST_MACRO_RECALL,
+    compare,
+    marked_summary,
+    metric_value,
+    paired_bootstrap,
+    paired_bootstrap_arrays,
+    seed_summary,
+    t_interval,
+)
+
+
+def test_t_interval_matches_the_textbook():
+    mean, low, high = t_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0
+    assert high - mean == pytest.approx(4.302653 * 1.0 / math.sqrt(3), rel=1e-5)  # t(0.975, 2)
+    assert math.isnan(t_interval([0.5])[1])
+
+
+def _population(rng: np.random.Generator, n: int = 200_000):
+    """Labels 0-4 and two classifiers' predictions, correlated (they share easy examples)."""
+    labels = rng.integers(0, 5, n)
+    easy = rng.random(n) < 0.5
+    a_right = easy | (rng.random(n) < 0.4)  # accuracy 0.7
+    b_right = easy | (rng.random(n) < 0.3)  # accuracy 0.65
+    wrong = (labels + rng.integers(1, 5, n)) % 5
+    return labels, np.where(a_right, labels, wrong), np.where(b_right, labels, wrong)
+
+
+def test_bootstrap_intervals_cover_the_true_difference_at_about_the_stated_rate():
+    rng = np.random.default_rng(0)
+    labels, a, b = _population(rng)
+    truth = (a == labels).mean() - (b == labels).mean()
+    trials, covered = 200, 0
+    for trial in range(trials):
+        rows = rng.integers(0, len(labels), 300)  # a dev set of 300 examples
+        data = {"sst": (labels[rows].astype(float), a[rows][None].astype(float),
+                        b[rows][None].astype(float))}
+        d = paired_bootstrap_arrays(data, "sst_acc", resamples=500, seed=trial)
+        covered += d.low <= truth <= d.high
+    assert 0.90 <= covered / trials <= 0.99  # stated: 0.95 (binomial sd ~0.015 at 200 trials)
+
+
+def test_a_real_difference_is_significant_and_no_difference_is_not():
+    rng = np.random.default_rng(1)
+    labels, a, b = _population(rng, 2_000)
+    data = {"sst": (labels.astype(float), a[None].astype(float), b[None].astype(float))}
+    real = paired_bootstrap_arrays(data, "sst_acc", resamples=1000)
+    assert real.difference == pytest.approx((a == labels).mean() - (b == labels).mean())
+    assert real.significant and real.p_value < 0.01 and real.low > 0
+    same = paired_bootstrap_arrays({"sst": (data["sst"][0], data["sst"][1], data["sst"][1])},
+                                   "sst_acc", resamples=200)
+    assert same.difference == 0 and same.p_value == 1.0 and not same.significant
+
+
+def test_pearson_and_the_composite_resample_every_task():
+    rng = np.random.default_rng(2)
+    y = rng.uniform(0, 5, 400)
+    good, poor = y + rng.normal(0, 0.5, 400), y + rng.normal(0, 3, 400)
+    data = {"sts": (y, good[None], poor[None])}
+    d = paired_bootstrap_arrays(data, "sts_pearson", resamples=300)
+    assert d.difference == pytest.approx(np.corrcoef(good, y)[0, 1] - np.corrcoef(poor, y)[0, 1])
+    assert d.significant
+    labels = rng.integers(0, 2, 400).astype(float)
+    data["para"] = (labels, labels[None], labels[None])
+    score = paired_bootstrap_arrays(data, "score", resamples=300)
+    assert score.difference == pytest.approx(d.difference / 2 / 2)  # (r+1)/2, averaged over 2
+    with pytest.raises(ValueError, match="needs tasks"):
+        paired_bootstrap_arrays({"sts": data["sts"]}, "sst_acc")
+
+
+def test_macro_recall_rewards_the_rare_classes():
+    labels = np.array([0] * 90 + [1] * 10, float)
+    majority = np.zeros(100)  # accuracy 0.9, macro recall 0.5
+    balanced = labels.copy()
+    balanced[:20] = 1  # accuracy 0.8, macro recall (70/90 + 1) / 2
+    data = {"sst": (labels, balanced[None], majority[None])}
+    d = paired_bootstrap_arrays(data, SST_MACRO_RECALL, resamples=200)
+    assert d.difference == pytest.approx((70 / 90 + 1) / 2 - 0.5)
+    assert paired_bootstrap_arrays(data, "sst_acc", resamples=200).difference == pytest.approx(
+        -0.1)
+
+
+def _seeded(offset: int, n_seeds: int = 2) -> list[dict]:
+    return [fake_result(seed=offset + s) for s in range(n_seeds)]
+
+
+def test_results_are_paired_by_seed_and_summarised():
+    results = {"x": _seeded(0), "y": _seeded(0)}
+    d = paired_bootstrap(results["x"], results["y"], "score", resamples=100)
+    assert d.difference == 0.0  # the fake runs share their predictions
+    summary = seed_summary(results, ["sst_acc", SST_MACRO_RECALL])
+    assert summary["seeds"].tolist() == [2, 2]
+    assert summary.loc[0, "sst_acc"] == pytest.approx(metric_value(results["x"][0], "sst_acc"))
+    # the fake SST run predicts only 1 and 3, and gets both of each right: recall 1 for them
+    assert summary.loc[0, SST_MACRO_RECALL] == pytest.approx((0 + 1 + 0 + 1 + 0) / 5)
+    table = compare(results, [("x", "y")], ["score", "sst_acc"], resamples=100)
+    assert table["verdict"].tolist() == ["n.s.", "n.s."]
+    marked = marked_summary(results, "score", reference="y", resamples=100)
+    assert marked["significant"].tolist() == ["n.s.", "reference"]
+    with pytest.raises(ValueError, match="same seeds"):
+        paired_bootstrap(results["x"], results["y"][:1])
+
+
+def test_runs_on_different_dev_examples_are_refused():
+    a, b = fake_result(), fake_result()
+    b["predictions"] = {**b["predictions"], "sst": {**b["predictions"]["sst"],
+                                                     "ids": [f"z{i}" for i in range(10)]}}
+    with pytest.raises(ValueError, match="different sst dev examples"):
+        paired_bootstrap([a], [b], "sst_acc")

@@ -1,0 +1,73 @@
+"""Notebook 04's experiment configs and its run-time estimate."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from fake_runs import fake_result
+
+from minbert_lab.experiments.beyond import (
+    ALL_TASKS,
+    BALANCED,
+    PCGRAD,
+    PLAIN,
+    SHUFFLED,
+    WEIGHTED,
+    class_balance_arms,
+    cost_configs,
+    estimate_note,
+    planned_runs,
+    runtime_estimate,
+    surgery_arms,
+)
+from minbert_lab.experiments.cache import result_path, save_result
+from minbert_lab.experiments.seeds import grid_configs
+
+
+def test_surgery_arms_change_only_the_step_and_the_surgery():
+    arms = surgery_arms("smoke", seed=1)
+    assert list(arms) == [SHUFFLED, ALL_TASKS, PCGRAD]
+    table4 = grid_configs("4", profile="smoke", seed=1)
+    assert arms[SHUFFLED] == table4["Shuffled batches + SST unreg'd"]  # shared with Table 4
+    assert arms[ALL_TASKS].tasks == arms[SHUFFLED].tasks
+    assert (arms[ALL_TASKS].tasks_per_step, arms[ALL_TASKS].gradient_surgery) == ("all", "none")
+    assert arms[PCGRAD] == dataclasses.replace(arms[ALL_TASKS], gradient_surgery="pcgrad")
+    assert arms[PCGRAD].conflict_probes > 0 and arms[SHUFFLED].conflict_probes == 0
+
+
+def test_class_balance_arms_start_from_table_1():
+    arms = class_balance_arms("smoke")
+    assert arms[PLAIN] == grid_configs("1", profile="smoke")["cross entropy loss"]
+    assert arms[WEIGHTED].tasks["sst"].loss == "weighted_ce"
+    assert arms[BALANCED].tasks["sst"].sampler == "balanced"
+
+
+def test_cost_configs_cover_tables_2_to_4_and_the_surgery_runs():
+    labels = list(cost_configs("smoke"))
+    assert sum(label.startswith("T2: ") for label in labels) == 7
+    assert sum(label.startswith("T3: ") for label in labels) == 4
+    assert sum(label.startswith("T4: ") for label in labels) == 7
+    assert labels[-2:] == [ALL_TASKS, PCGRAD]
+
+
+def test_estimate_counts_cached_runs_and_times_the_rest_from_them(data_dir: Path,
+                                                                  tmp_path: Path):
+    planned = planned_runs("smoke", [0, 1])
+    cold = runtime_estimate(planned, data_dir=data_dir, runs_dir=tmp_path)
+    assert cold["cached"].sum() == 0
+    assert cold.set_index("experiment").loc["gradient surgery", "runs"] == 6
+    # Table 4's shuffled row is also a surgery arm: counted once, under the first experiment
+    assert cold.set_index("experiment").loc["Table 4 over seeds", "runs"] == 14 - 2
+    config = planned["class balance"][0]
+    result = fake_result(config.tasks)
+    result["config"] = config.resolved().to_dict()
+    result["timings"] = {"train_seconds": 50.0, "eval_seconds": 10.0,
+                         "train_examples_per_second": 1.0}
+    save_result(result_path(config, data_dir=data_dir, runs_dir=tmp_path), result)
+    warm = runtime_estimate(planned, data_dir=data_dir, runs_dir=tmp_path).set_index(
+        "experiment")
+    assert warm.loc["class balance", "cached"] == 1
+    # 5 single-task SST runs left at the cached run's 60 s
+    assert warm.loc["class balance", "estimated minutes"] == 5.0
+    assert "runs still to train" in estimate_note(warm.reset_index())
