@@ -3,3 +3,21 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+
+def code_version() -> str | None:
+    """The git commit of this checkout (``+dirty`` when it has uncommitted changes), or
+    ``None`` outside a git checkout; recorded in every result so a number names its code."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--",
+                                "minbert_lab"], check=True, capture_output=True, text=True,
+                               timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")

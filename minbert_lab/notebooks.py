@@ -29,7 +29,7 @@ from minbert_lab.analysis.settings import repo_root
 from minbert_lab.config import PROFILES
 
 # Per-cell limits: one cell runs at most one paper grid (Table 2: seven runs).
-CELL_TIMEOUTS = {"smoke": 600, "quick": 3600, "full": 24 * 3600}
+CELL_TIMEOUTS = {"smoke": 600, "quick": 3600, "all-data": 12 * 3600, "full": 24 * 3600}
 
 
 @dataclass

@@ -213,6 +213,7 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
         "model": {"parameters": sum(p.numel() for p in model.parameters())},
         "environment": {
             "minbert_lab": minbert_lab.__version__,
+            "code_version": minbert_lab.code_version(),
             "torch": torch.__version__,
             "device": str(device),
             "threads": torch.get_num_threads(),
