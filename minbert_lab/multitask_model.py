@@ -38,7 +38,7 @@ class MultitaskModel(nn.Module):
         shared_trunk: put one Linear + ReLU, shared by all tasks, between pooling and heads.
 
     Example:
-        >>> model = MultitaskModel(encoder, {"sst": TaskConfig("linear", "ce")}, dropout=0.1)
+        >>> model = MultitaskModel(encoder, {"sst": default_task("sst")}, dropout=0.1)
         >>> logits = model(batch)  # (B, 5) for an SST batch
     """
 

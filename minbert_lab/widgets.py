@@ -28,6 +28,7 @@ import pandas as pd
 from minbert_lab.analysis.banner import profile_caveat
 from minbert_lab.analysis.closest import ClosestRow, closest_paper_row, comparison_frame
 from minbert_lab.config import (
+    HEAD_LABELS,
     HEADS,
     LOSSES,
     ORDERINGS,
@@ -42,18 +43,19 @@ from minbert_lab.experiments.cache import result_path, run_or_load
 from minbert_lab.experiments.grids import L2_WEIGHT
 from minbert_lab.plots.curves import plot_training_curves
 
-LOSS_TITLES = {"ce": "cross-entropy", "weighted_ce": "class-weighted cross-entropy",
+LOSS_TITLES = {"cross_entropy": "cross-entropy",
+               "weighted_cross_entropy": "class-weighted cross-entropy",
                "bce": "binary cross-entropy", "mnr": "multiple negatives ranking",
-               "cos_emb": "cosine embedding", "mse": "mean squared error"}
+               "cosine_embedding": "cosine embedding", "mse": "mean squared error"}
 # The weight the paper used with each regulariser (SMART's lambda_s per task; its L2 lambda is
 # not given, so grids.L2_WEIGHT). Picking a regulariser sets this weight; it can be edited.
 PAPER_REG_WEIGHTS = {("smart", "sst"): 3.0, ("smart", "para"): 0.5, ("smart", "sts"): 1.0,
                      ("l2", "sst"): L2_WEIGHT, ("l2", "para"): L2_WEIGHT, ("l2", "sts"): L2_WEIGHT}
 # In multitask mode the other two tasks keep the paper's best single-task setups (the
 # starting point of its Table 4); the controls edit the chosen task only.
-MULTITASK_BASE = {"sst": TaskConfig("linear", "ce", "smart", 3.0),
-                  "para": TaskConfig("CE", "bce", "l2", L2_WEIGHT),
-                  "sts": TaskConfig("CE", "mse")}
+MULTITASK_BASE = {"sst": TaskConfig("linear", "cross_entropy", "smart", 3.0),
+                  "para": TaskConfig("cross_encoder", "bce", "l2", L2_WEIGHT),
+                  "sts": TaskConfig("cross_encoder", "mse")}
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 _STYLE = {"description_width": "110px"}
 _LAYOUT = W.Layout(width="330px")
@@ -208,8 +210,8 @@ class AblationExplorer:
 
     def _on_task(self, _change=None) -> None:
         heads = HEADS[self.task.value]
-        self.head.options = list(heads)
-        self.head.value = "CE" if "CE" in heads else heads[0]
+        self.head.options = [(HEAD_LABELS[name], name) for name in heads]
+        self.head.value = "cross_encoder" if "cross_encoder" in heads else heads[0]
         self._on_head()
         self._on_regularizer()
 

@@ -8,7 +8,8 @@ from minbert_lab.cli import main
 @pytest.mark.parametrize(("argv", "message"), [
     (["run", "--tasks", "sst,nli"], "--tasks: 'nli'"),
     (["run", "--tasks", "sst", "--loss", "sst=mnr"], "tasks.sst.loss='mnr'"),
-    (["run", "--tasks", "para", "--head", "para=CE", "--loss", "para=cos_emb"], "cos_emb"),
+    (["run", "--tasks", "para", "--head", "para=CE", "--loss", "para=cos_emb"],
+     "cosine_embedding"),
     (["run", "--reg", "sst"], "--reg 'sst'"),
     (["run", "--epochs", "0"], "epochs=0"),
     (["run", "--dropout", "2"], "dropout=2.0"),

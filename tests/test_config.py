@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from minbert_lab.config import RunConfig, TaskConfig, default_task
+from minbert_lab.config import Ordering, RunConfig, TaskConfig, default_task
 
 MULTI = {"sst": default_task("sst"), "para": default_task("para")}
 
@@ -12,9 +14,11 @@ MULTI = {"sst": default_task("sst"), "para": default_task("para")}
     [
         ({"tasks": {}}, "tasks="),
         ({"tasks": {"nli": default_task("sst")}}, r"tasks='nli'.*\['sst', 'para', 'sts'\]"),
-        ({"tasks": {"sst": TaskConfig("linear", "mnr")}}, r"tasks.sst.loss='mnr'.*'ce'"),
-        ({"tasks": {"para": TaskConfig("CE", "cos_emb")}}, r"tasks.para.loss='cos_emb'.*\['bce'\]"),
-        ({"tasks": {"sts": TaskConfig("S-XX", "mse")}}, r"tasks.sts.head='S-XX'.*'S-CD'"),
+        ({"tasks": {"sst": TaskConfig("linear", "mnr")}}, r"tasks.sst.loss='mnr'.*'cross_entropy'"),
+        ({"tasks": {"para": TaskConfig("CE", "cos_emb")}},
+         r"tasks.para.loss='cosine_embedding'.*\['bce'\]"),
+        ({"tasks": {"sts": TaskConfig("S-XX", "mse")}},
+         r"tasks.sts.head='S-XX'.*'siamese_concat_diff'.*S-CD"),
         ({"tasks": {"sst": TaskConfig("linear", "ce", "dropconnect")}}, r"regularizer.*'smart'"),
         ({"tasks": {"sst": TaskConfig("linear", "ce", "l2", -1.0)}}, "reg_weight=-1.0"),
         ({"profile": "huge"}, r"profile='huge'.*'smoke'"),
@@ -29,7 +33,7 @@ MULTI = {"sst": default_task("sst"), "para": default_task("para")}
         ({"pooling": "max"}, r"pooling='max'.*'mean'"),
         ({"seed": -1}, "seed=-1"),
         ({"weight_decay": -0.1}, "weight_decay"),
-        ({"ordering_weight": 0}, "ordering_weight"),
+        ({"ordering": Ordering("weighted", weight=0)}, "ordering.weight"),
         ({"precision": "fp16"}, r"precision='fp16'.*\['fp32', 'bf16'\]"),
         ({"tasks_per_step": "two"}, r"tasks_per_step='two'.*\['one', 'all'\]"),
         ({"tasks_per_step": "all"}, r"tasks_per_step='all'.*ordering='shuffled'.*round_robin"),
@@ -75,12 +79,16 @@ def test_precision_comes_from_the_profile_unless_given() -> None:
     assert RunConfig(profile="quick").digest() != fp32.digest()
 
 
-def test_fields_added_later_stay_out_of_the_dict_and_key_at_their_default() -> None:
+def test_dicts_round_trip_and_stored_flat_dicts_still_read() -> None:
     config = RunConfig(tasks=MULTI, profile="smoke")
     plain = config.to_dict()
-    assert {"tasks_per_step", "gradient_surgery", "conflict_probes"}.isdisjoint(plain)
-    assert "sampler" not in plain["tasks"]["sst"]
     assert RunConfig.from_dict(plain) == config
+    stored = {**{k: v for k, v in plain.items() if k != "ordering"}, "ordering": "weighted",
+              "ordering_task": "sst", "ordering_weight": 3.0, "ordering_temperature": 2.0,
+              "pad_to": None, "tasks": {"sst": {"head": "linear", "loss": "ce"},
+                                        "para": {"head": "CE", "loss": "bce"}}}
+    assert RunConfig.from_dict(stored) == dataclasses.replace(
+        config, ordering=Ordering("weighted", weight=3.0))
     surgery = RunConfig(tasks=MULTI, profile="smoke", ordering="round_robin",
                         tasks_per_step="all", gradient_surgery="pcgrad", conflict_probes=5)
     written = surgery.to_dict()

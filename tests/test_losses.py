@@ -171,9 +171,9 @@ def test_make_loss_weighted_ce_needs_counts():
 
 
 def test_make_loss_rejects_bad_names_listing_the_valid_ones():
-    with pytest.raises(ValueError, match=r"choose one of \['bce', 'mnr', 'cos_emb'\]"):
+    with pytest.raises(ValueError, match=r"choose one of \['bce', 'mnr', 'cosine_embedding'\]"):
         make_loss("para", "hinge")
-    with pytest.raises(ValueError, match=r"choose one of \['mse', 'cos_emb'\]"):
+    with pytest.raises(ValueError, match=r"choose one of \['mse', 'cosine_embedding'\]"):
         make_loss("sts", "bce")
     with pytest.raises(ValueError, match=r"\['sst', 'para', 'sts'\]"):
         make_loss("qqp", "bce")

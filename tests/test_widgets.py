@@ -41,10 +41,10 @@ def test_starts_on_table_1s_first_row(tmp_path):
 def test_heads_and_losses_follow_the_task(tmp_path):
     explorer = _explorer(tmp_path)
     explorer.task.value = "para"
-    assert list(explorer.head.options) == ["S-CD", "S-CS", "CE"]
-    assert explorer.head.value == "CE" and explorer.loss.value == "bce"
-    explorer.head.value = "S-CS"
-    assert [value for _label, value in explorer.loss.options] == ["bce", "cos_emb", "mnr"]
+    assert [label for label, _value in explorer.head.options] == ["S-CD", "S-CS", "CE"]
+    assert explorer.head.value == "cross_encoder" and explorer.loss.value == "bce"
+    explorer.head.value = "siamese_cosine"
+    assert [value for _label, value in explorer.loss.options] == ["bce", "cosine_embedding", "mnr"]
     explorer.task.value = "sts"
     assert explorer.loss.value == "mse"
 
@@ -64,9 +64,9 @@ def test_multitask_keeps_the_other_tasks_best_setups(tmp_path):
     explorer.shared_trunk.value = True
     config = explorer.config()
     assert config.tasks == {**MULTITASK_BASE, "sst": TaskConfig("linear", "ce")}
-    assert config.ordering == "sequential" and config.shared_trunk
+    assert config.ordering.name == "sequential" and config.shared_trunk
     explorer.multitask.value = False
-    assert explorer.config().ordering == "shuffled" and not explorer.config().shared_trunk
+    assert explorer.config().ordering.name == "shuffled" and not explorer.config().shared_trunk
 
 
 def test_run_button_shows_the_result_against_the_closest_row(tmp_path, data_dir, fake_runs):

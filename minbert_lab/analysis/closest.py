@@ -9,7 +9,6 @@ numbers come from its own recipe whatever ours is.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,8 +18,7 @@ from minbert_lab.experiments.tables import METRICS, grid_rows
 
 PAPER_TABLES = ("1", "2", "3", "4")
 IGNORED = {"profile", "seed", "epochs", "batch_size", "lr", "max_length", "tasks"}
-ORDERING_KNOBS = {"weighted": {"ordering_task", "ordering_weight"},
-                  "proportional": {"ordering_temperature"}}
+ORDERING_KNOBS = {"weighted": {"task", "weight"}, "proportional": {"temperature"}}
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,8 @@ class ClosestRow:
 def config_differences(ours: RunConfig, theirs: RunConfig) -> list[str]:
     """Human-readable differences, e.g. ``"sst regularizer: smart (paper row: none)"``.
 
-    Ordering knobs count only when either ordering uses them (``ordering_task`` and
-    ``ordering_weight`` for ``weighted``, ``ordering_temperature`` for ``proportional``), and
+    Ordering knobs count only when either ordering uses them (``ordering.task`` and
+    ``ordering.weight`` for ``weighted``, ``ordering.temperature`` for ``proportional``), and
     ``reg_weight`` only between two runs of the same regularizer. Single-task runs ignore the
     ordering.
     """
@@ -61,20 +59,17 @@ def config_differences(ours: RunConfig, theirs: RunConfig) -> list[str]:
                 continue
             if ta[key] != tb.get(key):
                 differences.append(f"{task} {key}: {ta[key]} (paper row: {tb.get(key)})")
-    knobs = ORDERING_KNOBS.get(a["ordering"], set()) | ORDERING_KNOBS.get(b["ordering"], set())
-    for key in {**a, **b}:  # to_dict leaves later-added fields out at their default
-        if key in IGNORED or (key.startswith("ordering") and not ours.multitask):
-            continue
-        if key.startswith("ordering_") and key not in knobs:
-            continue
-        mine, paper = a.get(key, _default(key)), b.get(key, _default(key))
-        if mine != paper:
-            differences.append(f"{key}: {mine} (paper row: {paper})")
+    oa, ob = a.pop("ordering"), b.pop("ordering")
+    if ours.multitask:
+        knobs = ORDERING_KNOBS.get(oa["name"], set()) | ORDERING_KNOBS.get(ob["name"], set())
+        for key in ("name", *sorted(knobs)):
+            if oa[key] != ob[key]:
+                name = "ordering" if key == "name" else f"ordering.{key}"
+                differences.append(f"{name}: {oa[key]} (paper row: {ob[key]})")
+    for key in a:
+        if key not in IGNORED and a[key] != b[key]:
+            differences.append(f"{key}: {a[key]} (paper row: {b[key]})")
     return differences
-
-
-def _default(key: str):
-    return next(f.default for f in dataclasses.fields(RunConfig) if f.name == key)
 
 
 def closest_paper_row(config: RunConfig) -> ClosestRow:

@@ -15,15 +15,17 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from minbert_lab.config import PAIR_HEADS, TASK_TITLES
+from minbert_lab.config import PAIR_HEADS, TASK_TITLES, head_name
 from minbert_lab.training.metrics import METRIC_OF
 
-ENCODINGS = {"CE": "cross-encoder", "S-CD": "Siamese", "S-CS": "Siamese"}
+ENCODINGS = {"cross_encoder": "cross-encoder", "siamese_concat_diff": "Siamese",
+             "siamese_cosine": "Siamese"}
 
 
 def encoding(tasks: Mapping[str, dict]) -> str:
     """How a run encodes its sentence pairs: cross-encoder, Siamese, mixed, or ``"none"``."""
-    kinds = {ENCODINGS[cfg["head"]] for t, cfg in tasks.items() if cfg["head"] in PAIR_HEADS}
+    heads = [head_name(cfg["head"]) for cfg in tasks.values()]  # results stored as "CE" too
+    kinds = {ENCODINGS[head] for head in heads if head in PAIR_HEADS}
     if not kinds:
         return "none"
     return kinds.pop() if len(kinds) == 1 else "mixed"

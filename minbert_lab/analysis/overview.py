@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from minbert_lab.checkpoints import resolve_checkpoint
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, resolve_checkpoint
 from minbert_lab.config import PROFILES, TASK_TITLES, TASKS
 from minbert_lab.data.prepare import CARVED
 from minbert_lab.data.splits import load_manifest, load_split, split_note
@@ -117,7 +117,7 @@ def checkpoint_summary(checkpoint: str) -> pd.DataFrame:
 
 
 def train_labels(task: str, data_dir: Path | str, *, profile: str,
-                 checkpoint: str = "minilm-l6") -> np.ndarray:
+                 checkpoint: str = DEFAULT_CHECKPOINT) -> np.ndarray:
     """The labels a run of ``profile`` trained on: the same fixed subset its runs load."""
     limit = PROFILES[profile].train_examples
     return load_split(task, "train", checkpoint=checkpoint, limit=limit,

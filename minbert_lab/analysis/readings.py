@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from minbert_lab.analysis.banner import likely_reasons, profile_caveat
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES, TASKS
 from minbert_lab.data.splits import load_manifest
 from minbert_lab.experiments.tables import METRICS
@@ -129,7 +130,7 @@ def compare_with_paper(frame: pd.DataFrame, dev: dict[str, int],
     rows = dict(zip(labels, frame.to_dict("records")))
     for claim in CLAIMS.get(table, []):
         lines.append("  - " + _claim_line(claim, rows, margin))
-    reasons = likely_reasons(profile, attrs.get("checkpoint", "minilm-l6"), manifest)
+    reasons = likely_reasons(profile, attrs.get("checkpoint", DEFAULT_CHECKPOINT), manifest)
     lines.append("- **Likely reasons we differ from the paper:**")
     lines.extend(f"  - {reason}." for reason in reasons)
     return "\n".join(lines)

@@ -13,8 +13,6 @@ import hashlib
 import io
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ import pandas as pd
 
 from minbert_lab import __version__
 from minbert_lab.data.sources import OPTIONAL_FILES, REQUIRED_FILES, fetch, sha256_of
+from minbert_lab.files import atomic_write
 
 QUORA_CARVE_RULE = "int(sha1(id).hexdigest(), 16) % 5 == 0 -> dev, other labelled pairs -> train"
 CARVED = "carved-from-dev"
@@ -202,7 +201,7 @@ def prepare(source: str, data_dir: Path | str = "data") -> dict:
     split_info = {}
     for split, frame in splits.items():
         path = clean_dir / f"{split}.csv"
-        _atomic_write(path, frame.to_csv(index=False))
+        atomic_write(path, frame.to_csv(index=False))
         split_info[split] = {
             "rows": len(frame), "file": f"clean/{split}.csv", "sha256": sha256_of(path)
         }
@@ -216,16 +215,6 @@ def prepare(source: str, data_dir: Path | str = "data") -> dict:
         "quora_split": quora_split,
         "quora_carve_rule": QUORA_CARVE_RULE if quora_split == CARVED else None,
     }
-    _atomic_write(data_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    atomic_write(data_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return manifest
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.data.prepare import CARVED
 from minbert_lab.data.tokenized import Ragged, cached_tokenize
 
@@ -56,7 +57,7 @@ def split_note(manifest: dict) -> str:
     return "official CS224N train/dev splits"
 
 
-def load_split(task: str, split: str, *, checkpoint: str = "minilm-l6",
+def load_split(task: str, split: str, *, checkpoint: str = DEFAULT_CHECKPOINT,
                limit: int | None = None, data_dir: Path | str = DATA_DIR) -> TaskSplit:
     """Loads ``{task}-{split}`` from the prepared data, tokenized (cached on disk).
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from transformers import AutoTokenizer
 
-from minbert_lab.checkpoints import resolve_checkpoint
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, resolve_checkpoint
 
 MODEL_MAX_TOKENS = 512
 
@@ -55,7 +55,7 @@ class Ragged:
 
 
 @lru_cache(maxsize=4)
-def load_tokenizer(checkpoint: str = "minilm-l6"):
+def load_tokenizer(checkpoint: str = DEFAULT_CHECKPOINT):
     """The checkpoint's fast tokenizer.
 
     Loaded with ``AutoTokenizer.from_pretrained(folder)``: under transformers 5.x,

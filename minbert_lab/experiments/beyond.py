@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import RUNS_DIR
@@ -42,7 +43,7 @@ FALLBACK_SECONDS: dict[str, dict[str, float | None]] = {
 }
 
 
-def surgery_arms(profile: str, *, seed: int = 0, checkpoint: str = "minilm-l6",
+def surgery_arms(profile: str, *, seed: int = 0, checkpoint: str = DEFAULT_CHECKPOINT,
                  probes: int = CONFLICT_PROBES) -> dict[str, RunConfig]:
     """Shuffled batches (Table 4's row), all tasks per step (summed), and the same with PCGrad.
 
@@ -57,20 +58,21 @@ def surgery_arms(profile: str, *, seed: int = 0, checkpoint: str = "minilm-l6",
 
 
 def class_balance_arms(profile: str, *, seed: int = 0,
-                       checkpoint: str = "minilm-l6") -> dict[str, RunConfig]:
+                       checkpoint: str = DEFAULT_CHECKPOINT) -> dict[str, RunConfig]:
     """Single-task SST three ways; ``plain CE`` is Table 1's "cross entropy loss" row."""
     plain = grid_configs("1", profile=profile, seed=seed, checkpoint=checkpoint)[
         "cross entropy loss"]
     return {
         PLAIN: plain,
-        WEIGHTED: dataclasses.replace(plain, tasks={"sst": TaskConfig("linear", "weighted_ce")}),
+        WEIGHTED: dataclasses.replace(
+            plain, tasks={"sst": TaskConfig("linear", "weighted_cross_entropy")}),
         BALANCED: dataclasses.replace(
-            plain, tasks={"sst": TaskConfig("linear", "ce", sampler="balanced")}),
+            plain, tasks={"sst": TaskConfig("linear", "cross_entropy", sampler="balanced")}),
     }
 
 
 def cost_configs(profile: str, *, seed: int = 0,
-                 checkpoint: str = "minilm-l6") -> dict[str, RunConfig]:
+                 checkpoint: str = DEFAULT_CHECKPOINT) -> dict[str, RunConfig]:
     """Tables 2-4 and the surgery runs, labelled ``"T<n>: <row>"`` (one seed)."""
     configs = {}
     for table in ("2", "3", "4"):
@@ -84,7 +86,7 @@ def cost_configs(profile: str, *, seed: int = 0,
 
 
 def planned_runs(profile: str, seeds: Sequence[int], *,
-                 checkpoint: str = "minilm-l6") -> dict[str, list[RunConfig]]:
+                 checkpoint: str = DEFAULT_CHECKPOINT) -> dict[str, list[RunConfig]]:
     """Every run the notebook needs, per experiment (a run may serve several)."""
     def over_seeds(configs: Mapping[str, RunConfig]) -> list[RunConfig]:
         return [c for runs in seeded_configs(configs, seeds).values() for c in runs]

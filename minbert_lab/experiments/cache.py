@@ -6,8 +6,8 @@ is detected, reported with a warning and recomputed, never trusted. Files are wr
 temporary name and renamed, so a reader never sees half a file and two writers of the same
 entry cannot interleave.
 
-Next to a result ``<key>.json`` live, while it is being trained, its training checkpoint
-``<key>.ckpt`` (a killed or interrupted run continues from it; it is deleted once the result is
+Next to a result ``<key>.json`` live, while it is being trained, its resume state
+``<key>.resume`` (a killed or interrupted run continues from it; it is deleted once the result is
 stored) and a lock file ``<key>.lock``: a second process asking for a config that another is
 training waits for that result instead of training it again.
 """
@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,17 +27,50 @@ except ImportError:  # Windows: no advisory locks; atomic renames still keep eve
     fcntl = None
 
 import minbert_lab
-from minbert_lab.config import RunConfig
+from minbert_lab.config import HEAD_ALIASES, LOSS_ALIASES, RunConfig
 from minbert_lab.data.splits import DATA_DIR, load_manifest
+from minbert_lab.files import atomic_write
 
 RUNS_DIR = Path("runs")
 
+# A key is a hash of the config as results were first stored, so that renaming, regrouping or
+# adding a field never orphans a stored result. ``key_form`` writes any config that way:
+# - fields added since then are left out while they hold their default (a non-default value is
+#   written and changes the key, as it should);
+_ADDED_FIELDS = {"tasks_per_step": "one", "gradient_surgery": "none", "conflict_probes": 0}
+_ADDED_TASK_FIELDS = {"sampler": "uniform"}
+# - fields since removed are written with the one value they ever had;
+_REMOVED_FIELDS = {"pad_to": None}
+# - heads and losses under their first (short) names; ``ordering`` as flat ``ordering_*`` fields.
+_FIRST_HEAD_NAMES = {name: short for short, name in HEAD_ALIASES.items()}
+_FIRST_LOSS_NAMES = {name: short for short, name in LOSS_ALIASES.items()}
+
+
+def key_form(config: RunConfig) -> dict:
+    """The resolved config as the cache key hashes it (see the notes above)."""
+    d = config.resolved().to_dict()
+    ordering = d.pop("ordering")
+    d["ordering"] = ordering.pop("name")
+    d.update({f"ordering_{k}": v for k, v in ordering.items()})
+    for name, default in _ADDED_FIELDS.items():
+        if d[name] == default:
+            del d[name]
+    d.update(_REMOVED_FIELDS)
+    for task in d["tasks"].values():
+        task["head"] = _FIRST_HEAD_NAMES.get(task["head"], task["head"])
+        task["loss"] = _FIRST_LOSS_NAMES.get(task["loss"], task["loss"])
+        for name, default in _ADDED_TASK_FIELDS.items():
+            if task[name] == default:
+                del task[name]
+    return d
+
 
 def cache_key(config: RunConfig, data_dir: Path | str = DATA_DIR) -> str:
+    """The hash of everything that decides a result: config, data checksums, library version."""
     manifest = load_manifest(data_dir)
     data = {k: v["sha256"] for k, v in sorted(manifest["splits"].items())}
     blob = json.dumps(
-        {"config": config.resolved().to_dict(), "data": data, "version": minbert_lab.__version__},
+        {"config": key_form(config), "data": data, "version": minbert_lab.__version__},
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
@@ -50,9 +81,9 @@ def result_path(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
     return Path(runs_dir) / config.resolved().profile / f"{cache_key(config, data_dir)}.json"
 
 
-def checkpoint_path(result: Path) -> Path:
-    """Where the training checkpoint of the result file ``result`` is kept."""
-    return result.with_suffix(".ckpt")
+def resume_path(result: Path) -> Path:
+    """Where the resume state of the result file ``result`` is kept while it trains."""
+    return result.with_suffix(".resume")
 
 
 def load_result(path: Path) -> dict | None:
@@ -71,27 +102,19 @@ def load_result(path: Path) -> dict | None:
 
 
 def save_result(path: Path, result: dict) -> None:
-    text = json.dumps({"sha256": _checksum(result), "result": result})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write(path, json.dumps({"sha256": _checksum(result), "result": result}))
 
 
 def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
                 runs_dir: Path | str = RUNS_DIR, progress: bool = True,
-                device: str | None = None, checkpoint_every: int | None = None) -> dict:
+                device: str | None = None, resume_every: int | None = None) -> dict:
     """Returns the stored result of ``config``, training it first if there is none.
 
-    Training keeps a checkpoint beside the result, so a run that was killed or interrupted
+    Training keeps a resume state beside the result, so a run that was killed or interrupted
     continues where it was saved and ends with the same result as an uninterrupted one.
 
     Args:
-        checkpoint_every: steps between training checkpoints; ``None``: every few minutes.
+        resume_every: steps between saves of the resume state; ``None``: every few minutes.
             It does not change the result, so it is not part of the cache key.
 
     Returns:
@@ -100,22 +123,22 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
     from minbert_lab.training.loop import train  # heavy imports only when training
 
     path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
-    checkpoint = checkpoint_path(path)
+    resume = resume_path(path)
     stored = load_result(path)
     if stored is not None:
-        checkpoint.unlink(missing_ok=True)  # left by a kill between storing and deleting
+        resume.unlink(missing_ok=True)  # left by a kill between storing and deleting
         return {**stored, "cached": True}
     with _training_lock(path) as waited:
         if waited and (stored := load_result(path)) is not None:
             return {**stored, "cached": True}
         # Only the lock holder writes this entry, so a temporary file of it is a killed
-        # writer's leftover (a checkpoint's is hundreds of MB).
+        # writer's leftover (a resume state's is hundreds of MB).
         for leftover in path.parent.glob(f".{path.stem}.*.tmp"):
             leftover.unlink(missing_ok=True)
         result = train(config, data_dir=data_dir, progress=progress, device=device,
-                       checkpoint_path=checkpoint, checkpoint_every=checkpoint_every)
+                       resume_path=resume, resume_every=resume_every)
         save_result(path, result)
-        checkpoint.unlink(missing_ok=True)
+        resume.unlink(missing_ok=True)
     return {**result, "cached": False}
 
 

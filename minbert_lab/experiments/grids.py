@@ -17,7 +17,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+from minbert_lab.config import Ordering, RunConfig, TaskConfig
 
 L2_WEIGHT = 0.01
 
@@ -37,51 +38,53 @@ def _single(task: str, head: str, loss: str, reg: str = "none", weight: float = 
 
 
 def table1(profile: str = "quick", seed: int = 0,
-           checkpoint: str = "minilm-l6") -> list[GridRow]:
+           checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
     kw = {"profile": profile, "seed": seed, "checkpoint": checkpoint}
+    ce = ("sst", "linear", "cross_entropy")
     return [
-        GridRow("cross entropy loss", _single("sst", "linear", "ce", **kw), {"sst_acc": 0.512}),
-        GridRow("cross entropy loss + SMART (lambda=3)",
-                _single("sst", "linear", "ce", "smart", 3.0, **kw), {"sst_acc": 0.527}),
-        GridRow("cross entropy loss + L2",
-                _single("sst", "linear", "ce", "l2", L2_WEIGHT, **kw), {"sst_acc": 0.520}),
+        GridRow("cross entropy loss", _single(*ce, **kw), {"sst_acc": 0.512}),
+        GridRow("cross entropy loss + SMART (lambda=3)", _single(*ce, "smart", 3.0, **kw),
+                {"sst_acc": 0.527}),
+        GridRow("cross entropy loss + L2", _single(*ce, "l2", L2_WEIGHT, **kw),
+                {"sst_acc": 0.520}),
     ]
 
 
 def table2(profile: str = "quick", seed: int = 0,
-           checkpoint: str = "minilm-l6") -> list[GridRow]:
+           checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
     kw = {"profile": profile, "seed": seed, "checkpoint": checkpoint}
     rows = [
-        ("S-CD + BCE", ("S-CD", "bce"), 0.740),
-        ("S-CD + MNR", ("S-CD", "mnr"), 0.604),
-        ("S-CS + BCE", ("S-CS", "bce"), 0.732),  # the paper's "C-CS" is a typo for S-CS
-        ("S-CS + cos emb loss", ("S-CS", "cos_emb"), 0.707),
-        ("CE + BCE", ("CE", "bce"), 0.827),
-        ("CE + BCE + SMART (lambda=0.5)", ("CE", "bce", "smart", 0.5), 0.838),
-        ("CE + BCE + L2", ("CE", "bce", "l2", L2_WEIGHT), 0.843),
+        ("S-CD + BCE", ("siamese_concat_diff", "bce"), 0.740),
+        ("S-CD + MNR", ("siamese_concat_diff", "mnr"), 0.604),
+        ("S-CS + BCE", ("siamese_cosine", "bce"), 0.732),  # the paper's "C-CS" is a typo for S-CS
+        ("S-CS + cos emb loss", ("siamese_cosine", "cosine_embedding"), 0.707),
+        ("CE + BCE", ("cross_encoder", "bce"), 0.827),
+        ("CE + BCE + SMART (lambda=0.5)", ("cross_encoder", "bce", "smart", 0.5), 0.838),
+        ("CE + BCE + L2", ("cross_encoder", "bce", "l2", L2_WEIGHT), 0.843),
     ]
     return [GridRow(label, _single("para", *args, **kw), {"para_acc": paper})
             for label, args, paper in rows]
 
 
 def table3(profile: str = "quick", seed: int = 0,
-           checkpoint: str = "minilm-l6") -> list[GridRow]:
+           checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
     kw = {"profile": profile, "seed": seed, "checkpoint": checkpoint}
     rows = [
-        ("S-CD + MSE", ("S-CD", "mse"), 0.132),
-        ("S-CS + MSE", ("S-CS", "mse"), 0.337),
-        ("S-CS + cos emb loss", ("S-CS", "cos_emb"), 0.261),
-        ("CE + MSE", ("CE", "mse"), 0.564),
+        ("S-CD + MSE", ("siamese_concat_diff", "mse"), 0.132),
+        ("S-CS + MSE", ("siamese_cosine", "mse"), 0.337),
+        ("S-CS + cos emb loss", ("siamese_cosine", "cosine_embedding"), 0.261),
+        ("CE + MSE", ("cross_encoder", "mse"), 0.564),
     ]
     return [GridRow(label, _single("sts", *args, **kw), {"sts_pearson": paper})
             for label, args, paper in rows]
 
 
 def dropout_grid(profile: str = "quick", seed: int = 0,
-                 checkpoint: str = "minilm-l6") -> list[GridRow]:
+                 checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
     """The paper's dropout ablation (0.1 / 0.3 / 0.5 per task); it reports no numbers, only
     that 0.1 was the most consistent."""
-    setups = {"sst": ("linear", "ce"), "para": ("CE", "bce"), "sts": ("CE", "mse")}
+    setups = {"sst": ("linear", "cross_entropy"), "para": ("cross_encoder", "bce"),
+              "sts": ("cross_encoder", "mse")}
     return [
         GridRow(f"{task} dropout {p}", _single(task, *setups[task], dropout=p, profile=profile,
                                                  seed=seed, checkpoint=checkpoint), {})
@@ -90,12 +93,12 @@ def dropout_grid(profile: str = "quick", seed: int = 0,
 
 
 def table4(profile: str = "quick", seed: int = 0,
-           checkpoint: str = "minilm-l6") -> list[GridRow]:
-    sst_smart = TaskConfig("linear", "ce", "smart", 3.0)
-    sst = TaskConfig("linear", "ce")
-    para_l2 = TaskConfig("CE", "bce", "l2", L2_WEIGHT)
-    para = TaskConfig("CE", "bce")
-    sts = TaskConfig("CE", "mse")
+           checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
+    sst_smart = TaskConfig("linear", "cross_entropy", "smart", 3.0)
+    sst = TaskConfig("linear", "cross_entropy")
+    para_l2 = TaskConfig("cross_encoder", "bce", "l2", L2_WEIGHT)
+    para = TaskConfig("cross_encoder", "bce")
+    sts = TaskConfig("cross_encoder", "mse")
     base = RunConfig(tasks={"sst": sst_smart, "para": para_l2, "sts": sts}, profile=profile,
                      seed=seed, checkpoint=checkpoint, ordering="shuffled")
 
@@ -103,7 +106,8 @@ def table4(profile: str = "quick", seed: int = 0,
         metrics = dict(zip(("sst_acc", "para_acc", "sts_pearson", "score"), paper))
         return GridRow(label, dataclasses.replace(base, **changes), metrics)
 
-    naive = {"sst": sst, "para": TaskConfig("S-CD", "bce"), "sts": TaskConfig("S-CS", "mse")}
+    naive = {"sst": sst, "para": TaskConfig("siamese_concat_diff", "bce"),
+             "sts": TaskConfig("siamese_cosine", "mse")}
     unreg = {"sst": sst, "para": para_l2, "sts": sts}
     return [
         row("Naive baseline", (0.469, 0.518, 0.044, 0.503), tasks=naive, ordering="sequential"),
@@ -113,7 +117,7 @@ def table4(profile: str = "quick", seed: int = 0,
         row("Shuffled + SST unreg'd + PD unreg'd", (0.455, 0.827, 0.861, 0.737),
             tasks={"sst": sst, "para": para, "sts": sts}),
         row("Shuffled + SST unreg'd + SST extra training", (0.478, 0.831, 0.861, 0.746),
-            tasks=unreg, ordering="weighted", ordering_task="sst", ordering_weight=2.0),
+            tasks=unreg, ordering=Ordering("weighted", task="sst", weight=2.0)),
         row("Shuffled + SST unreg'd + shared linear", (0.484, 0.828, 0.857, 0.747),
             tasks=unreg, shared_trunk=True),
     ]

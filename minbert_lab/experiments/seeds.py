@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import RUNS_DIR, result_path, run_or_load
@@ -67,7 +68,7 @@ def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
 
 
 def grid_configs(name: str, *, profile: str, seed: int = 0,
-                 checkpoint: str = "minilm-l6") -> dict[str, RunConfig]:
+                 checkpoint: str = DEFAULT_CHECKPOINT) -> dict[str, RunConfig]:
     """A paper grid (``"1"``-``"4"``, ``"dropout"``) as label -> config."""
     if name not in GRIDS:
         raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")

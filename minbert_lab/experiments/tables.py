@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES, RunConfig
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.experiments.cache import RUNS_DIR, run_or_load
@@ -29,14 +30,14 @@ def profile_note(profile: str) -> str:
 
 
 def grid_rows(name: str, profile: str, seed: int = 0,
-              checkpoint: str = "minilm-l6") -> list[GridRow]:
+              checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
     if name not in GRIDS:
         raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")
     return GRIDS[name](profile=profile, seed=seed, checkpoint=checkpoint)
 
 
 def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
-             checkpoint: str = "minilm-l6", data_dir: Path | str = DATA_DIR,
+             checkpoint: str = DEFAULT_CHECKPOINT, data_dir: Path | str = DATA_DIR,
              runs_dir: Path | str = RUNS_DIR, progress: bool = True) -> pd.DataFrame:
     """Runs or loads every config of a grid; one row per config.
 

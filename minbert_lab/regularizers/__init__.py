@@ -1,13 +1,14 @@
-"""Regularizers added to a task's loss: L2 on the weights, SMART on the embeddings.
+"""Regularizers added to a task's loss: L2 on the weights, SMART on the embeddings, and SMART's
+Bregman proximal point term on the outputs.
 
-``make_regularizer`` builds the one a ``TaskConfig`` names. The two have different inputs, so
-the training step calls them differently::
+Every regularizer has one call the training step makes, whatever it needs::
 
-    L2Penalty:        loss + reg(model)
-    SmartRegularizer: loss + reg(lambda e: model.forward_from_embeddings(batch, e), emb, out)
+    loss = loss + regularizer.penalty(step)   # step: StepOutputs(model, batch, embeddings,
+                                              #                   outputs)
 
-``BregmanProximalPoint`` (SMART's optional second half) needs the model, so it is built
-directly rather than by name.
+so the loop never asks which one it has. ``make_regularizer`` builds the one a ``TaskConfig``
+names; ``BregmanProximalPoint`` needs the model (it keeps an EMA teacher of it), so it is built
+directly and serves every task of a run.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from __future__ import annotations
 from minbert_lab.config import REGULARIZERS
 from minbert_lab.regularizers.l2 import L2Penalty
 from minbert_lab.regularizers.smart import (
+    DIVERGENCE_OF_KIND,
+    TASK_KINDS,
     BregmanProximalPoint,
     SmartRegularizer,
+    StepOutputs,
     divergence,
+    divergence_kind,
     scores_of,
     symmetric_kl,
 )
@@ -27,15 +32,13 @@ __all__ = [
     "BregmanProximalPoint",
     "L2Penalty",
     "SmartRegularizer",
+    "StepOutputs",
     "divergence",
+    "divergence_kind",
     "make_regularizer",
     "scores_of",
     "symmetric_kl",
 ]
-
-# What SMART's l_s compares: class distributions, or a real-valued score.
-TASK_KINDS = {"sst": "classification", "para": "classification", "sts": "regression"}
-_SMART_KIND = {"classification": "sym_kl", "regression": "mse"}
 
 
 def make_regularizer(
@@ -57,10 +60,11 @@ def make_regularizer(
     """
     if name not in REGULARIZERS:
         raise ValueError(f"regularizer={name!r} is not valid; choose one of {list(REGULARIZERS)}")
-    if task_kind not in _SMART_KIND:
-        raise ValueError(f"task_kind={task_kind!r} is not valid; choose one of {list(_SMART_KIND)}")
+    if task_kind not in DIVERGENCE_OF_KIND:
+        raise ValueError(f"task_kind={task_kind!r} is not valid; choose one of "
+                         f"{list(DIVERGENCE_OF_KIND)}")
     if name == "none":
         return None
     if name == "l2":
         return L2Penalty(weight)
-    return SmartRegularizer(weight, kind=_SMART_KIND[task_kind])
+    return SmartRegularizer(weight, kind=DIVERGENCE_OF_KIND[task_kind])

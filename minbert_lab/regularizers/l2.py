@@ -36,5 +36,9 @@ class L2Penalty:
             raise ValueError("L2Penalty got no trainable parameters")
         return self.weight * torch.linalg.vector_norm(torch.stack(norms))
 
+    def penalty(self, step) -> torch.Tensor:
+        """The training step's call (``regularizers.StepOutputs``): the penalty of its model."""
+        return self(step.model)
+
     def __repr__(self) -> str:
         return f"L2Penalty(weight={self.weight})"

@@ -17,16 +17,40 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from minbert_lab.config import NUM_CLASSES, TASKS
+from minbert_lab.data.batch import Batch
 from minbert_lab.heads import PairOutput
 
 KINDS = ("sym_kl", "mse")
 
 Outputs = torch.Tensor | PairOutput
+
+
+# What l_s compares, by task: class distributions (symmetric KL) or a real-valued score (MSE).
+TASK_KINDS = {t: "classification" if t in NUM_CLASSES else "regression" for t in TASKS}
+DIVERGENCE_OF_KIND = {"classification": "sym_kl", "regression": "mse"}
+
+
+def divergence_kind(task: str) -> str:
+    """The ``l_s`` SMART and the Bregman term use for ``task``: ``"sym_kl"`` or ``"mse"``."""
+    return DIVERGENCE_OF_KIND[TASK_KINDS[task]]
+
+
+@dataclass(frozen=True)
+class StepOutputs:
+    """What a training step hands every regularizer's ``penalty``: the model, the batch, the
+    embedding output and the model's outputs on it (with their graph)."""
+
+    model: nn.Module  # a MultitaskModel: ``forward_from_embeddings(batch, embeddings)``
+    batch: Batch
+    embeddings: torch.Tensor  # (N, T, H)
+    outputs: Outputs
 
 
 def scores_of(outputs: Outputs) -> torch.Tensor:
@@ -168,6 +192,13 @@ class SmartRegularizer:
         noise = self.perturbation(forward_fn, embeddings, clean_outputs)
         return self.weight * divergence(self.kind, forward_fn(embeddings + noise), clean_outputs)
 
+    def penalty(self, step: StepOutputs) -> torch.Tensor:
+        """The training step's call: perturbs ``step.embeddings`` and reruns the model there."""
+        def perturbed(embeddings: torch.Tensor) -> Outputs:
+            return step.model.forward_from_embeddings(step.batch, embeddings)
+
+        return self(perturbed, step.embeddings, step.outputs)
+
     def __repr__(self) -> str:
         return (
             f"SmartRegularizer(weight={self.weight}, sigma={self.sigma}, eta={self.eta}, "
@@ -216,6 +247,11 @@ class BregmanProximalPoint:
         with torch.no_grad():
             teacher_outputs = self.teacher(*inputs)
         return self.weight * divergence(kind, student_outputs, teacher_outputs)
+
+    def penalty(self, step: StepOutputs) -> torch.Tensor:
+        """The training step's call: the teacher's outputs on ``step.batch`` are the target,
+        compared by the divergence of the batch's task (KL for classes, MSE for a score)."""
+        return self(step.outputs, step.batch, kind=divergence_kind(step.batch.task))
 
     @torch.no_grad()
     def update(self) -> None:

@@ -39,7 +39,7 @@ def test_surgery_arms_change_only_the_step_and_the_surgery():
 def test_class_balance_arms_start_from_table_1():
     arms = class_balance_arms("smoke")
     assert arms[PLAIN] == grid_configs("1", profile="smoke")["cross entropy loss"]
-    assert arms[WEIGHTED].tasks["sst"].loss == "weighted_ce"
+    assert arms[WEIGHTED].tasks["sst"].loss == "weighted_cross_entropy"
     assert arms[BALANCED].tasks["sst"].sampler == "balanced"
 
 

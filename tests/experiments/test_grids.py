@@ -14,7 +14,7 @@ def test_grids_have_the_papers_rows() -> None:
     sizes = {name: len(grid_rows(name, "smoke")) for name in GRIDS}
     assert sizes == {"1": 3, "2": 7, "3": 4, "4": 7, "dropout": 9}
     table4 = grid_rows("4", "smoke")
-    assert table4[0].config.ordering == "sequential"
+    assert table4[0].config.ordering.name == "sequential"
     assert table4[-1].config.shared_trunk is True
     assert table4[-1].paper["score"] == 0.747
     assert all(row.config.multitask for row in table4)

@@ -4,7 +4,7 @@ Importable from the fault tests (``from faulty_run import FAULT_CONFIG, ...``). 
 it calls ``run_or_load(FAULT_CONFIG)`` and injects one fault chosen on the command line::
 
     python faulty_run.py DATA RUNS --kill-at-step 7           # SIGKILL inside training step 7
-    python faulty_run.py DATA RUNS --kill-writing-checkpoint 2  # SIGKILL mid-write, 2nd save
+    python faulty_run.py DATA RUNS --kill-writing-resume-state 2  # SIGKILL mid-write, 2nd save
     python faulty_run.py DATA RUNS --kill-writing-result       # SIGKILL mid-write of the result
     python faulty_run.py DATA RUNS --hold-at-step 2 --until FILE  # pause until FILE exists
     python faulty_run.py DATA RUNS --signal-waiting FILE  # create FILE when it waits for a lock
@@ -37,7 +37,7 @@ FAULT_CONFIG = RunConfig(
     profile="smoke", epochs=2, max_length=16, ordering="weighted", bregman_weight=0.5,
 )
 FAULT_STEPS = 12  # smoke: 32 examples per task in batches of 16 -> 6 steps per epoch
-CHECKPOINT_EVERY = 3
+RESUME_EVERY = 3
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -77,9 +77,9 @@ def _die_while_writing(suffix: str, nth: int) -> None:
 
 def _at_step(step: int, action) -> None:
     """Runs ``action`` inside training step ``step`` (0-based), before its forward pass."""
-    import minbert_lab.training.loop as loop
+    from minbert_lab.training.trainee import Trainee
 
-    real_loss, calls = loop.training_loss, []
+    real_loss, calls = Trainee.loss, []
 
     def training_loss(*args, **kwargs):
         if not calls:
@@ -89,16 +89,16 @@ def _at_step(step: int, action) -> None:
         calls.append(1)
         return real_loss(*args, **kwargs)
 
-    loop.training_loss = training_loss
+    Trainee.loss = training_loss
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("runs_dir", type=Path)
-    parser.add_argument("--checkpoint-every", type=int, default=CHECKPOINT_EVERY)
+    parser.add_argument("--resume-every", type=int, default=RESUME_EVERY)
     parser.add_argument("--kill-at-step", type=int)
-    parser.add_argument("--kill-writing-checkpoint", type=int)
+    parser.add_argument("--kill-writing-resume-state", type=int)
     parser.add_argument("--kill-writing-result", action="store_true")
     parser.add_argument("--hold-at-step", type=int)
     parser.add_argument("--until", type=Path)
@@ -107,8 +107,8 @@ def main() -> None:
 
     if args.kill_at_step is not None:
         _at_step(args.kill_at_step, lambda: os.kill(os.getpid(), signal.SIGKILL))
-    if args.kill_writing_checkpoint is not None:
-        _die_while_writing(".ckpt", args.kill_writing_checkpoint)
+    if args.kill_writing_resume_state is not None:
+        _die_while_writing(".resume", args.kill_writing_resume_state)
     if args.kill_writing_result:
         _die_while_writing(".json", 1)
     if args.hold_at_step is not None:
@@ -130,7 +130,7 @@ def main() -> None:
     from minbert_lab.experiments.cache import run_or_load
 
     result = run_or_load(FAULT_CONFIG, data_dir=args.data_dir, runs_dir=args.runs_dir,
-                         progress=False, checkpoint_every=args.checkpoint_every)
+                         progress=False, resume_every=args.resume_every)
     print(json.dumps({"cached": result["cached"], "metrics": result["metrics"],
                       "warnings": caught}), flush=True)
 

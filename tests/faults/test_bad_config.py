@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import minbert_lab.training.loop as loop
+import minbert_lab.training.trainee as trainee
 from minbert_lab.cli import main
-from minbert_lab.config import RunConfig, TaskConfig, default_task
+from minbert_lab.config import Ordering, RunConfig, TaskConfig, default_task
 from minbert_lab.experiments.cache import run_or_load
 
 SST = {"sst": default_task("sst")}
@@ -20,7 +20,7 @@ PAIRS = {"para": default_task("para"), "sts": default_task("sts")}
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"tasks": {"sst": TaskConfig("CE", "ce")}}, r"tasks.sst.head='CE'.*\['linear'\]"),
+    ({"tasks": {"sst": TaskConfig("CE", "ce")}}, r"tasks.sst.head='cross_encoder'.*\['linear'\]"),
     ({"tasks": {"para": TaskConfig("S-CD", "mse")}}, r"tasks.para.loss='mse'.*\['bce', 'mnr'\]"),
     ({"ordering": "alphabetical"}, r"ordering='alphabetical'.*'shuffled'.*'round_robin'"),
     ({"lr": -1e-5}, r"lr=-1e-05 .*finite number > 0"),
@@ -41,8 +41,9 @@ PAIRS = {"para": default_task("para"), "sts": default_task("sts")}
     ({"shared_trunk": "yes"}, r"shared_trunk='yes' .*\[True, False\]"),
     ({"bucket_by_length": 1}, r"bucket_by_length=1 .*\[True, False\]"),
     ({"seed": True}, r"seed=True .*integer >= 0"),
-    ({"tasks": PAIRS, "ordering": "weighted"}, r"ordering_task='sst' .*\['para', 'sts'\]"),
-    ({"ordering_temperature": math.inf}, r"ordering_temperature=inf"),
+    ({"tasks": PAIRS, "ordering": "weighted"}, r"ordering.task='sst' .*\['para', 'sts'\]"),
+    ({"ordering": Ordering("proportional", temperature=math.inf)},
+     r"ordering.temperature=inf"),
 ])
 def test_invalid_run_configs_name_the_field_and_valid_values(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -65,16 +66,16 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args, **kwargs):
         raise AssertionError("training started despite an invalid configuration")
 
-    monkeypatch.setattr(loop.MinBert, "from_pretrained", fail)
-    monkeypatch.setattr(loop, "training_loss", fail)
+    monkeypatch.setattr(trainee.MinBert, "from_pretrained", fail)
+    monkeypatch.setattr(trainee.Trainee, "loss", fail)
 
 
 @pytest.mark.parametrize("every", [0, -5, 2.5, "10", True])
-def test_invalid_checkpoint_every_is_caught_before_training(every, data_dir: Path,
+def test_invalid_resume_every_is_caught_before_training(every, data_dir: Path,
                                                             tmp_path: Path, no_training) -> None:
-    with pytest.raises(ValueError, match=rf"checkpoint_every={every!r} .*integer >= 1"):
+    with pytest.raises(ValueError, match=rf"resume_every={every!r} .*integer >= 1"):
         run_or_load(RunConfig(tasks=SST, profile="smoke"), data_dir=data_dir, runs_dir=tmp_path,
-                    checkpoint_every=every)
+                    resume_every=every)
 
 
 def test_a_task_missing_from_the_data_is_caught_before_training(data_dir: Path, tmp_path: Path,
@@ -96,7 +97,8 @@ def test_a_task_missing_from_the_data_is_caught_before_training(data_dir: Path, 
     (["run", "--lr", "-0.1"], r"lr=-0.1 is not valid"),
     (["run", "--batch-size", "0"], r"batch_size=0 is not valid"),
     (["run", "--tasks", ""], r"tasks=\{\} is not valid"),
-    (["run", "--head", "sst=CE"], r"tasks.sst.head='CE' is not valid; choose one of \['linear'\]"),
+    (["run", "--head", "sst=CE"],
+     r"tasks.sst.head='cross_encoder' is not valid; choose one of \['linear'\]"),
     (["run", "--seed", "-1"], r"seed=-1 is not valid"),
 ])
 def test_bad_cli_arguments_are_usage_errors_before_training(

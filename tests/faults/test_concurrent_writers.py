@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from faulty_run import FAULT_CONFIG, child_env, script
 
-from minbert_lab.experiments.cache import checkpoint_path, load_result, result_path, save_result
+from minbert_lab.experiments.cache import load_result, result_path, resume_path, save_result
 
 
 def test_racing_writers_and_a_reader_only_ever_see_whole_results(tmp_path: Path) -> None:
@@ -75,4 +75,4 @@ def test_two_notebooks_running_one_config_train_it_once(data_dir: Path, tmp_path
     assert trained["metrics"] == loaded["metrics"] == reference["metrics"]
     path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=runs)
     assert load_result(path)["metrics"] == reference["metrics"]
-    assert not checkpoint_path(path).exists() and not list(path.parent.glob(".*.tmp"))
+    assert not resume_path(path).exists() and not list(path.parent.glob(".*.tmp"))

@@ -13,26 +13,26 @@ from pathlib import Path
 
 import pytest
 import torch
-from faulty_run import CHECKPOINT_EVERY, FAULT_CONFIG, same_run
+from faulty_run import FAULT_CONFIG, RESUME_EVERY, same_run
 from torch import nn
 
-import minbert_lab.training.loop as loop
 from minbert_lab.config import RunConfig
 from minbert_lab.experiments.cache import (
-    checkpoint_path,
     load_result,
     result_path,
+    resume_path,
     run_or_load,
     save_result,
 )
-from minbert_lab.training.checkpointing import (
+from minbert_lab.training.resume import (
     MAGIC,
-    Checkpointer,
-    DamagedCheckpointError,
+    DamagedResumeStateError,
+    ResumeFile,
     RunProgress,
-    read_checkpoint,
-    write_checkpoint,
+    read_resume_state,
+    write_resume_state,
 )
+from minbert_lab.training.trainee import Trainee
 
 SMALL_RESULT = {"metrics": {"sst_acc": 0.5, "score": 0.5, "epoch": 0},
                 "history": {"steps": [{"step": 0, "task": "sst", "loss": 1.6}]}}
@@ -70,8 +70,8 @@ def _tiny_run(tmp_path: Path) -> tuple[Path, nn.Module, dict]:
     torch.manual_seed(0)
     model = nn.Linear(8, 3)
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
-    path = tmp_path / "run.ckpt"
-    checkpoints = Checkpointer(path, CONFIG, every=1)
+    path = tmp_path / "run.resume"
+    checkpoints = ResumeFile(path, CONFIG, every=1)
     run = checkpoints.start(model, optimizer)
     model(torch.randn(4, 8)).sum().backward()
     optimizer.step()
@@ -84,12 +84,12 @@ def _resume_fresh_model(path: Path) -> tuple[RunProgress, nn.Module]:
     torch.manual_seed(1)  # different initial weights from the saved ones
     model = nn.Linear(8, 3)
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
-    return Checkpointer(path, CONFIG, every=1).start(model, optimizer), model
+    return ResumeFile(path, CONFIG, every=1).start(model, optimizer), model
 
 
 def test_an_intact_checkpoint_restores_weights_optimizer_and_rng(tmp_path: Path) -> None:
     path, _, saved = _tiny_run(tmp_path)
-    rng = read_checkpoint(path)["rng"]["cpu"]
+    rng = read_resume_state(path)["rng"]["cpu"]
     torch.manual_seed(123)
     run, model = _resume_fresh_model(path)
     assert run.step == 1 and run.resumed_at_steps == [1]
@@ -121,8 +121,8 @@ def test_every_kind_of_checkpoint_damage_is_caught_and_never_loaded(tmp_path: Pa
     cases = _damage_cases(path.read_bytes())
     for name, data in cases.items():
         path.write_bytes(data)
-        with pytest.raises(DamagedCheckpointError):
-            read_checkpoint(path)
+        with pytest.raises(DamagedResumeStateError):
+            read_resume_state(path)
         with pytest.warns(UserWarning, match="not usable"):
             run, model = _resume_fresh_model(path)
         assert run == RunProgress(), name  # a fresh start, nothing of the damaged file
@@ -133,7 +133,7 @@ def test_every_kind_of_checkpoint_damage_is_caught_and_never_loaded(tmp_path: Pa
 @pytest.mark.parametrize("change", ["config", "shapes", "progress", "format"])
 def test_a_whole_checkpoint_of_another_run_is_not_loaded(change: str, tmp_path: Path) -> None:
     path, _, saved = _tiny_run(tmp_path)
-    payload = read_checkpoint(path)
+    payload = read_resume_state(path)
     if change == "config":
         payload["config"] = {**payload["config"], "seed": 1}
     elif change == "shapes":
@@ -142,7 +142,7 @@ def test_a_whole_checkpoint_of_another_run_is_not_loaded(change: str, tmp_path: 
         payload["progress"]["epoch"] = 7  # past the run's last epoch
     else:
         payload["format"] = 0
-    write_checkpoint(path, payload)  # a valid checksum: only the content is wrong
+    write_resume_state(path, payload)  # a valid checksum: only the content is wrong
     with pytest.warns(UserWarning, match="not usable"):
         run, model = _resume_fresh_model(path)
     assert run == RunProgress() and not torch.equal(model.weight, saved["weight"])
@@ -169,7 +169,7 @@ def test_damaged_checkpoint_in_the_cache_restarts_the_run(data_dir: Path, tmp_pa
                                                           reference: dict,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
-    real, calls = loop.training_loss, []
+    real, calls = Trainee.loss, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -177,18 +177,18 @@ def test_damaged_checkpoint_in_the_cache_restarts_the_run(data_dir: Path, tmp_pa
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(loop, "training_loss", interrupted)
+    monkeypatch.setattr(Trainee, "loss", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
-                    checkpoint_every=CHECKPOINT_EVERY)
-    monkeypatch.setattr(loop, "training_loss", real)
-    checkpoint = checkpoint_path(result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path))
+                    resume_every=RESUME_EVERY)
+    monkeypatch.setattr(Trainee, "loss", real)
+    checkpoint = resume_path(result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path))
     data = checkpoint.read_bytes()
     checkpoint.write_bytes(_flip(data, 8 * (len(data) // 3)))  # one bit inside the weights
 
     with pytest.warns(UserWarning, match="not usable"):
         result = run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
-                             checkpoint_every=CHECKPOINT_EVERY)
+                             resume_every=RESUME_EVERY)
     assert result["resumed_at_steps"] == []  # started over rather than trust the file
     same_run(result, reference)
     assert not checkpoint.exists()
@@ -199,5 +199,5 @@ def test_no_warning_for_a_run_without_a_checkpoint(tmp_path: Path) -> None:
     optimizer = torch.optim.AdamW(model.parameters())
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        run = Checkpointer(tmp_path / "none.ckpt", CONFIG).start(model, optimizer)
+        run = ResumeFile(tmp_path / "none.resume", CONFIG).start(model, optimizer)
     assert run == RunProgress()

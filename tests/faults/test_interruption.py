@@ -16,37 +16,37 @@ from pathlib import Path
 
 import pytest
 import torch
-from faulty_run import CHECKPOINT_EVERY, FAULT_CONFIG, FAULT_STEPS, child_env, same_run, script
+from faulty_run import FAULT_CONFIG, FAULT_STEPS, RESUME_EVERY, child_env, same_run, script
 
-import minbert_lab.training.loop as loop
-from minbert_lab.experiments.cache import checkpoint_path, load_result, result_path, run_or_load
-from minbert_lab.training.checkpointing import read_checkpoint
+from minbert_lab.experiments.cache import load_result, result_path, resume_path, run_or_load
+from minbert_lab.training.resume import read_resume_state
+from minbert_lab.training.trainee import Trainee
 
 # The "random" steps a child is killed at: drawn from a fixed seed, so every run of the suite
 # kills at the same places; drawn after the first checkpoint, so there is something to resume.
-KILL_STEPS = random.Random(224).sample(range(CHECKPOINT_EVERY, FAULT_STEPS), 2)
+KILL_STEPS = random.Random(224).sample(range(RESUME_EVERY, FAULT_STEPS), 2)
 
 
 def _last_checkpoint_before(step: int) -> int:
     """The step the checkpoint on disk was saved at when step ``step`` was cut short."""
-    return step // CHECKPOINT_EVERY * CHECKPOINT_EVERY  # epoch ends (6) are multiples too
+    return step // RESUME_EVERY * RESUME_EVERY  # epoch ends (6) are multiples too
 
 
 def _resume_counting_steps(config, data_dir: Path, runs_dir: Path,
                            monkeypatch: pytest.MonkeyPatch) -> tuple[dict, int]:
     calls = []
-    real = loop.training_loss
-    monkeypatch.setattr(loop, "training_loss", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = Trainee.loss
+    monkeypatch.setattr(Trainee, "loss", lambda *a, **k: calls.append(1) or real(*a, **k))
     result = run_or_load(config, data_dir=data_dir, runs_dir=runs_dir, progress=False,
-                         checkpoint_every=CHECKPOINT_EVERY)
-    monkeypatch.setattr(loop, "training_loss", real)
+                         resume_every=RESUME_EVERY)
+    monkeypatch.setattr(Trainee, "loss", real)
     return result, len(calls)
 
 
 def _assert_left_clean(config, data_dir: Path, runs_dir: Path) -> None:
     path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
     assert load_result(path) is not None
-    assert not checkpoint_path(path).exists()  # deleted once the result is stored
+    assert not resume_path(path).exists()  # deleted once the result is stored
     assert not list(path.parent.glob(".*.tmp"))  # a killed writer's leftovers are removed
 
 
@@ -72,7 +72,7 @@ def test_sigkill_mid_epoch_resumes_to_the_same_result(kill_step: int, data_dir: 
     path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
     assert not path.exists()
     saved = _last_checkpoint_before(kill_step)
-    assert read_checkpoint(checkpoint_path(path))["progress"]["step"] == saved
+    assert read_resume_state(resume_path(path))["progress"]["step"] == saved
 
     result, trained = _resume_counting_steps(FAULT_CONFIG, data_dir, tmp_path, monkeypatch)
     assert result["cached"] is False
@@ -86,15 +86,15 @@ def test_sigkill_mid_epoch_resumes_to_the_same_result(kill_step: int, data_dir: 
 def test_kill_while_writing_a_checkpoint_keeps_the_previous_one(
         data_dir: Path, tmp_path: Path, reference: dict,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    child = _run_child(data_dir, tmp_path, "--kill-writing-checkpoint", "2")
+    child = _run_child(data_dir, tmp_path, "--kill-writing-resume-state", "2")
     assert child.returncode == -signal.SIGKILL, child.stderr
     path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
-    assert list(path.parent.glob(f".{path.stem}.ckpt.*.tmp"))  # the half-written second save
-    assert read_checkpoint(checkpoint_path(path))["progress"]["step"] == CHECKPOINT_EVERY
+    assert list(path.parent.glob(f".{path.stem}.resume.*.tmp"))  # the half-written second save
+    assert read_resume_state(resume_path(path))["progress"]["step"] == RESUME_EVERY
 
     result, trained = _resume_counting_steps(FAULT_CONFIG, data_dir, tmp_path, monkeypatch)
-    assert result["resumed_at_steps"] == [CHECKPOINT_EVERY]
-    assert trained == FAULT_STEPS - CHECKPOINT_EVERY
+    assert result["resumed_at_steps"] == [RESUME_EVERY]
+    assert trained == FAULT_STEPS - RESUME_EVERY
     same_run(result, reference)
     _assert_left_clean(FAULT_CONFIG, data_dir, tmp_path)
 
@@ -122,7 +122,7 @@ def test_keyboard_interrupt_in_a_notebook_resumes(data_dir: Path, tmp_path: Path
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     interrupt_at = 8
     calls = []
-    real = loop.training_loss
+    real = Trainee.loss
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -130,11 +130,11 @@ def test_keyboard_interrupt_in_a_notebook_resumes(data_dir: Path, tmp_path: Path
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(loop, "training_loss", interrupted)
+    monkeypatch.setattr(Trainee, "loss", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
-                    checkpoint_every=CHECKPOINT_EVERY)
-    monkeypatch.setattr(loop, "training_loss", real)
+                    resume_every=RESUME_EVERY)
+    monkeypatch.setattr(Trainee, "loss", real)
     path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
     assert not path.exists()
     with open(path.with_suffix(".lock")) as lock:  # the interrupted run released its lock
@@ -160,6 +160,6 @@ def test_resuming_twice_still_gives_the_same_result(data_dir: Path, tmp_path: Pa
     second = _run_child(data_dir, tmp_path, "--kill-at-step", "5")  # counts from the resume
     assert first.returncode == second.returncode == -signal.SIGKILL
     result = run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
-                         checkpoint_every=CHECKPOINT_EVERY)
+                         resume_every=RESUME_EVERY)
     assert result["resumed_at_steps"] == [3, 6]  # killed at 3 + 5 = 8: resumed at 6
     same_run(result, reference)

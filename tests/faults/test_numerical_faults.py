@@ -9,19 +9,20 @@ from pathlib import Path
 
 import pytest
 import torch
-from faulty_run import CHECKPOINT_EVERY, FAULT_CONFIG, same_run
+from faulty_run import FAULT_CONFIG, RESUME_EVERY, same_run
 
 import minbert_lab.training.loop as loop
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.experiments.cache import checkpoint_path, result_path, run_or_load
-from minbert_lab.training.checkpointing import read_checkpoint
-from minbert_lab.training.loop import TrainingDivergedError
+from minbert_lab.experiments.cache import result_path, resume_path, run_or_load
+from minbert_lab.training.divergence import TrainingDivergedError
+from minbert_lab.training.resume import read_resume_state
+from minbert_lab.training.trainee import Trainee
 
 WATCHED = "encoder.embeddings.word_embeddings.weight"  # every task's step reaches it
 
 
 class Faults:
-    """Wraps ``loop.training_loss`` and ``loop.build`` to corrupt one chosen step."""
+    """Wraps ``Trainee.loss`` (the step's seam) and ``loop.build`` to corrupt one chosen step."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
@@ -29,12 +30,12 @@ class Faults:
         self.models: list = []
         self.loss_fault: tuple[int, float] | None = None
         self.grad_fault_step: int | None = None
-        real_loss, real_build = loop.training_loss, loop.build
+        real_loss, real_build = Trainee.loss, loop.build
 
-        def training_loss(trainee, model, task, batch):
+        def training_loss(trainee, task, batch):
             self.calls += 1
             self.batches.append(batch)
-            loss = real_loss(trainee, model, task, batch)
+            loss = real_loss(trainee, task, batch)
             if self.loss_fault and self.calls == self.loss_fault[0] + 1:
                 loss = loss + self.loss_fault[1]
             return loss
@@ -46,7 +47,7 @@ class Faults:
             param.register_hook(lambda g: g * float("nan") if self._grad_fault_now() else g)
             return trainee
 
-        monkeypatch.setattr(loop, "training_loss", training_loss)
+        monkeypatch.setattr(Trainee, "loss", training_loss)
         monkeypatch.setattr(loop, "build", build)
 
 
@@ -58,8 +59,8 @@ def _assert_last_good_checkpoint_kept(data_dir: Path, runs_dir: Path, config,
                                       fault_step: int) -> None:
     path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
     assert not path.exists()  # no result from a diverged run
-    payload = read_checkpoint(checkpoint_path(path))
-    assert payload["progress"]["step"] == fault_step // CHECKPOINT_EVERY * CHECKPOINT_EVERY
+    payload = read_resume_state(resume_path(path))
+    assert payload["progress"]["step"] == fault_step // RESUME_EVERY * RESUME_EVERY
     for name, tensor in {**payload["model"], **payload["teacher"]}.items():
         assert torch.isfinite(tensor).all(), name
 
@@ -73,7 +74,7 @@ def test_nonfinite_loss_stops_with_step_task_and_batch(value: float, step: int, 
     faults.loss_fault = (step, value)
     with pytest.raises(TrainingDivergedError) as raised:
         run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
-                    checkpoint_every=CHECKPOINT_EVERY)
+                    resume_every=RESUME_EVERY)
     where = reference["history"]["steps"][step]
     ids = re.escape(str(faults.batches[step].ids[:3]))
     assert re.search(rf"loss became {value} at step {step} \(epoch {where['epoch'] + 1}, task "
@@ -82,8 +83,8 @@ def test_nonfinite_loss_stops_with_step_task_and_batch(value: float, step: int, 
 
     monkeypatch.undo()  # the fault is gone: the kept checkpoint finishes the run correctly
     result = run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
-                         checkpoint_every=CHECKPOINT_EVERY)
-    assert result["resumed_at_steps"] == [step // CHECKPOINT_EVERY * CHECKPOINT_EVERY]
+                         resume_every=RESUME_EVERY)
+    assert result["resumed_at_steps"] == [step // RESUME_EVERY * RESUME_EVERY]
     same_run(result, reference)
 
 
@@ -99,7 +100,7 @@ def test_nonfinite_gradient_stops_before_the_weights_change(grad_clip: float, da
     with pytest.raises(TrainingDivergedError,
                        match=rf"gradient of {WATCHED} became non-finite at step {step} \(epoch 1"):
         run_or_load(config, data_dir=data_dir, runs_dir=tmp_path, progress=False,
-                    checkpoint_every=CHECKPOINT_EVERY)
+                    resume_every=RESUME_EVERY)
     (model,) = faults.models
     for name, p in model.named_parameters():
         assert torch.isfinite(p).all(), name  # the NaN never reached a weight

@@ -24,7 +24,7 @@ from minbert_lab.checkpoints import resolve_checkpoint
 from minbert_lab.config import RunConfig
 from minbert_lab.data.tokenized import cached_tokenize, load_tokenizer, tokenizer_fingerprint
 from minbert_lab.model import BertConfig, MinBert
-from minbert_lab.training.checkpointing import Checkpointer, RunProgress, write_checkpoint
+from minbert_lab.training.resume import ResumeFile, RunProgress, write_resume_state
 
 PACKAGE = Path(__file__).resolve().parents[2] / "minbert_lab"
 
@@ -41,11 +41,11 @@ class Payload:
 
 def test_a_checkpoint_with_a_good_checksum_and_a_hostile_pickle_is_refused(
         tmp_path: Path) -> None:
-    sentinel, path = tmp_path / "code-ran", tmp_path / "run.ckpt"
-    write_checkpoint(path, {"format": 1, "model": Payload(sentinel)})  # checksum made to match
+    sentinel, path = tmp_path / "code-ran", tmp_path / "run.resume"
+    write_resume_state(path, {"format": 1, "model": Payload(sentinel)})  # checksum made to match
     model = nn.Linear(2, 2)
     with pytest.warns(UserWarning, match="not usable .*unreadable payload"):
-        run = Checkpointer(path, RunConfig(profile="smoke").resolved()).start(
+        run = ResumeFile(path, RunConfig(profile="smoke").resolved()).start(
             model, torch.optim.AdamW(model.parameters()))
     assert run == RunProgress()
     assert not sentinel.exists()

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.training.loop import TrainingDivergedError, train
+from minbert_lab.training.divergence import TrainingDivergedError
+from minbert_lab.training.loop import train
 from minbert_lab.training.metrics import composite, task_metric
 
 ALL_TASKS = {"sst": TaskConfig("linear", "ce"), "para": TaskConfig("CE", "bce"),

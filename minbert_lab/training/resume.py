@@ -1,12 +1,13 @@
 """Resumable training: a run's whole state, saved atomically with a checksum in the file.
 
-A checkpoint holds everything the next step depends on: the model's and the optimizer's tensors,
-the Bregman teacher when there is one, torch's global RNG state (dropout and SMART's noise draw
-from it), the position in the epoch and in each task's batch stream, and the run's record so
-far (per-step losses, per-epoch metrics, the best epoch and its predictions, timings). Resuming
-restores all of it and rebuilds the batch streams at their saved position without training
-anything twice, so a resumed run ends with the numbers of a run never interrupted (bitwise, on
-CPU, with the same seed).
+(Called a *resume state* here, never a "checkpoint": in this lab that word means the pretrained
+weights a run starts from.) A resume state holds everything the next step depends on: the
+model's and the optimizer's tensors, the Bregman teacher when there is one, torch's global RNG
+state (dropout and SMART's noise draw from it), the position in the epoch and in each task's
+batch stream, and the run's record so far (per-step losses, per-epoch metrics, the best epoch
+and its predictions, timings). Resuming restores all of it and rebuilds the batch streams at
+their saved position without training anything twice, so a resumed run ends with the numbers of
+a run never interrupted (bitwise, on CPU, with the same seed).
 
 The file is one line of magic, one line with the sha256 of the rest, and a ``torch.save``
 payload of tensors and plain containers only, read back with ``torch.load(weights_only=True)``:
@@ -21,8 +22,6 @@ import dataclasses
 import hashlib
 import io
 import math
-import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -32,17 +31,18 @@ import torch
 from torch import nn
 
 from minbert_lab.config import RunConfig
+from minbert_lab.files import atomic_write
 from minbert_lab.training.task_batches import CyclingBatches
 
 FORMAT = 1
 MAGIC = b"minbert-lab training checkpoint\n"
-# With no step count given, a run saves after this much time since its last checkpoint (and at
+# With no step count given, a run saves after this much time since its last save (and at
 # epoch ends): one save of MiniLM costs about a second, well under 1% of the time it protects.
-CHECKPOINT_SECONDS = 300.0
+RESUME_SECONDS = 300.0
 
 
-class DamagedCheckpointError(ValueError):
-    """A checkpoint file is not one this code wrote, whole, for this run."""
+class DamagedResumeStateError(ValueError):
+    """A resume-state file is not one this code wrote, whole, for this run."""
 
 
 @dataclass
@@ -74,27 +74,27 @@ class RunProgress:
         return self.position
 
 
-class Checkpointer:
+class ResumeFile:
     """Saves a run to ``path`` every ``every`` steps and at epoch ends, and resumes it.
 
     Args:
-        path: the checkpoint file (``run_or_load`` puts it next to the result, ``<key>.ckpt``).
-        config: the resolved config; a checkpoint written for any other config is ignored.
-        every: steps between checkpoints; ``None`` saves every ``CHECKPOINT_SECONDS`` instead.
+        path: the resume-state file (``run_or_load`` puts it next to the result, ``<key>.resume``).
+        config: the resolved config; a state written for any other config is ignored.
+        every: steps between saves; ``None`` saves every ``RESUME_SECONDS`` instead.
 
     Example:
-        >>> checkpoints = Checkpointer("runs/smoke/abc.ckpt", config, every=100)
-        >>> run = checkpoints.start(model, optimizer)  # a fresh RunProgress, or the saved one
-        >>> if checkpoints.due(run.step):
-        ...     checkpoints.save(run, epoch=epoch, position=position, sources=sources)
+        >>> resume = ResumeFile("runs/smoke/abc.resume", config, every=100)
+        >>> run = resume.start(model, optimizer)  # a fresh RunProgress, or the saved one
+        >>> if resume.due(run.step):
+        ...     resume.save(run, epoch=epoch, position=position, sources=sources)
     """
 
     def __init__(self, path: Path | str, config: RunConfig, *, every: int | None = None) -> None:
         if every is not None and (isinstance(every, bool) or not isinstance(every, int)
                                   or every < 1):
-            raise ValueError(f"checkpoint_every={every!r} is not valid; None (every "
-                             f"{CHECKPOINT_SECONDS:.0f} s) or an integer >= 1 (steps)")
-        self.path, self.config, self.every = Path(path), config.to_dict(), every
+            raise ValueError(f"resume_every={every!r} is not valid; None (every "
+                             f"{RESUME_SECONDS:.0f} s) or an integer >= 1 (steps)")
+        self.path, self.config, self.every = Path(path), config, every
         self.model: nn.Module | None = None
         self.optimizer: torch.optim.Optimizer | None = None
         self.teacher: nn.Module | None = None
@@ -102,21 +102,21 @@ class Checkpointer:
 
     def start(self, model: nn.Module, optimizer: torch.optim.Optimizer,
               teacher: nn.Module | None = None) -> RunProgress:
-        """Names what each checkpoint saves, and loads the saved state into it if there is one.
+        """Names what each save holds, and loads the saved state into it if there is one.
 
         Returns:
             The saved progress (model, optimizer, teacher and RNG restored), or a fresh
-            ``RunProgress`` when there is no usable checkpoint (a damaged one is warned about).
+            ``RunProgress`` when there is no usable saved state (a damaged one is warned about).
         """
         self.model, self.optimizer, self.teacher = model, optimizer, teacher
         self._last_save = time.monotonic()
         if not self.path.is_file():
             return RunProgress()
         try:
-            payload = read_checkpoint(self.path)
+            payload = read_resume_state(self.path)
             run = self._check(payload)
-        except DamagedCheckpointError as err:
-            warnings.warn(f"checkpoint {self.path} is not usable ({err}); training from the"
+        except DamagedResumeStateError as err:
+            warnings.warn(f"resume state {self.path} is not usable ({err}); training from the"
                           " start instead", stacklevel=2)
             return RunProgress()
         # Every part was checked against its target above, so none of these can fail halfway
@@ -135,7 +135,7 @@ class Checkpointer:
         """Whether to save after optimizer step ``step`` (counted from 1)."""
         if self.every is not None:
             return step % self.every == 0
-        return time.monotonic() - self._last_save >= CHECKPOINT_SECONDS
+        return time.monotonic() - self._last_save >= RESUME_SECONDS
 
     def save(self, run: RunProgress, *, epoch: int, position: int = 0,
              sources: dict[str, CyclingBatches] | None = None, seconds: float = 0.0) -> None:
@@ -158,7 +158,7 @@ class Checkpointer:
         cuda = self._device().type == "cuda"
         payload = {
             "format": FORMAT,
-            "config": self.config,
+            "config": self.config.to_dict(),
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "teacher": self.teacher.state_dict() if self.teacher is not None else None,
@@ -166,7 +166,7 @@ class Checkpointer:
                     "cuda": torch.cuda.get_rng_state(self._device()) if cuda else None},
             "progress": progress,
         }
-        write_checkpoint(self.path, payload)
+        write_resume_state(self.path, payload)
         self._last_save = time.monotonic()
 
     def _device(self) -> torch.device:
@@ -175,9 +175,13 @@ class Checkpointer:
     def _check(self, payload: dict) -> RunProgress:
         """The payload's progress, after checking every part fits this run's objects."""
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise DamagedCheckpointError(f"not format {FORMAT}")
-        if payload.get("config") != self.config:
-            raise DamagedCheckpointError("it was written for another config")
+            raise DamagedResumeStateError(f"not format {FORMAT}")
+        try:  # read as a config, so a state saved before a field was renamed still matches
+            written_for = RunConfig.from_dict(payload.get("config"))
+        except (ValueError, TypeError, AttributeError) as err:
+            raise DamagedResumeStateError(f"its config is malformed: {err}") from err
+        if written_for != self.config:
+            raise DamagedResumeStateError("it was written for another config")
         try:  # the checksum held, so only a file made on purpose gets here with odd types
             _check_state("model", payload["model"], self.model.state_dict())
             if self.teacher is not None:
@@ -187,23 +191,23 @@ class Checkpointer:
             cuda = payload["rng"]["cuda"]
             if (rng.dtype != torch.uint8 or rng.shape != torch.get_rng_state().shape
                     or not (cuda is None or isinstance(cuda, torch.Tensor))):
-                raise DamagedCheckpointError("its RNG state is not torch's")
+                raise DamagedResumeStateError("its RNG state is not torch's")
             run = RunProgress(**payload["progress"])
-            if not set(run.streams) <= set(self.config["tasks"]) or not all(
+            if not set(run.streams) <= set(self.config.tasks) or not all(
                     isinstance(v, int) for state in run.streams.values()
                     for v in (state["pass_index"], state["position"])):
-                raise DamagedCheckpointError("its batch streams are not this run's")
+                raise DamagedResumeStateError("its batch streams are not this run's")
         except (AttributeError, KeyError, TypeError) as err:
-            raise DamagedCheckpointError(f"malformed: {err!r}") from err
-        if not 0 <= run.epoch < self.config["epochs"] or not 0 <= run.position:
-            raise DamagedCheckpointError(f"epoch {run.epoch} is outside the run")
+            raise DamagedResumeStateError(f"malformed: {err!r}") from err
+        if not 0 <= run.epoch < self.config.epochs or not 0 <= run.position:
+            raise DamagedResumeStateError(f"epoch {run.epoch} is outside the run")
         return run
 
 
-def write_checkpoint(path: Path | str, payload: dict) -> None:
+def write_resume_state(path: Path | str, payload: dict) -> None:
     """Writes ``payload`` with its checksum to a temporary file, then renames it to ``path``.
 
-    A kill at any moment leaves either the previous checkpoint or the new one, whole; never
+    A kill at any moment leaves either the previous state or the new one, whole; never
     half a file under ``path``. (Without fsync a power cut could still truncate it; the
     checksum catches that.)
     """
@@ -212,57 +216,49 @@ def write_checkpoint(path: Path | str, payload: dict) -> None:
     torch.save(payload, buffer)
     body = buffer.getbuffer()
     header = MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(header)
-            f.write(body)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write(path, [header, body])
 
 
-def read_checkpoint(path: Path | str) -> dict:
-    """The payload of a checkpoint file, after verifying its checksum.
+def read_resume_state(path: Path | str) -> dict:
+    """The payload of a resume-state file, after verifying its checksum.
 
     Raises:
-        DamagedCheckpointError: the file is truncated, edited, not a checkpoint, or holds
+        DamagedResumeStateError: the file is truncated, edited, not a resume state, or holds
             anything but tensors and plain containers.
     """
     data = Path(path).read_bytes()
     digest_end = len(MAGIC) + 64
     if not data.startswith(MAGIC) or data[digest_end:digest_end + 1] != b"\n":
-        raise DamagedCheckpointError("no checkpoint header")
+        raise DamagedResumeStateError("no resume-state header")
     body = memoryview(data)[digest_end + 1:]
     if hashlib.sha256(body).hexdigest().encode() != data[len(MAGIC):digest_end]:
-        raise DamagedCheckpointError("checksum mismatch: truncated or edited")
+        raise DamagedResumeStateError("checksum mismatch: truncated or edited")
     try:
         return torch.load(io.BytesIO(body), map_location="cpu", weights_only=True)
     except Exception as err:  # unpickling raises many types; a good checksum on a bad pickle
-        raise DamagedCheckpointError(f"unreadable payload: {err}") from err  # was made on purpose
+        raise DamagedResumeStateError(f"unreadable payload: {err}") from err  # was made on purpose
 
 
 def _check_state(name: str, saved: dict, expected: dict[str, torch.Tensor]) -> None:
     if saved.keys() != expected.keys():
-        raise DamagedCheckpointError(f"its {name} tensors are not this model's")
+        raise DamagedResumeStateError(f"its {name} tensors are not this model's")
     for key, tensor in expected.items():
         if saved[key].shape != tensor.shape or saved[key].dtype != tensor.dtype:
-            raise DamagedCheckpointError(f"{name} tensor {key} has the wrong shape or dtype")
+            raise DamagedResumeStateError(f"{name} tensor {key} has the wrong shape or dtype")
 
 
 def _check_optimizer(saved: dict, optimizer: torch.optim.Optimizer) -> None:
     groups = optimizer.param_groups
     if len(saved["param_groups"]) != len(groups):
-        raise DamagedCheckpointError("its optimizer state is not this optimizer's")
+        raise DamagedResumeStateError("its optimizer state is not this optimizer's")
     params = [p for group in groups for p in group["params"]]
     for saved_group, group in zip(saved["param_groups"], groups, strict=True):
         if len(saved_group["params"]) != len(group["params"]):
-            raise DamagedCheckpointError("its optimizer groups differ in size")
+            raise DamagedResumeStateError("its optimizer groups differ in size")
     for index, state in saved["state"].items():
         if not isinstance(index, int) or not 0 <= index < len(params):
-            raise DamagedCheckpointError(f"optimizer state for unknown parameter {index!r}")
+            raise DamagedResumeStateError(f"optimizer state for unknown parameter {index!r}")
         for key in ("exp_avg", "exp_avg_sq"):
             if key in state and state[key].shape != params[index].shape:
-                raise DamagedCheckpointError(f"optimizer {key} of parameter {index} has the"
+                raise DamagedResumeStateError(f"optimizer {key} of parameter {index} has the"
                                              " wrong shape")

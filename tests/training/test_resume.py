@@ -8,30 +8,30 @@ import pytest
 import torch
 from torch import nn
 
-import minbert_lab.training.checkpointing as checkpointing
+import minbert_lab.training.resume as checkpointing
 from minbert_lab.config import RunConfig
-from minbert_lab.training.checkpointing import Checkpointer, RunProgress, read_checkpoint
+from minbert_lab.training.resume import ResumeFile, RunProgress, read_resume_state
 from minbert_lab.training.task_batches import CyclingBatches
 
 CONFIG = RunConfig(profile="smoke", epochs=2).resolved()
 
 
-def _started(path: Path, every: int | None) -> tuple[Checkpointer, RunProgress]:
+def _started(path: Path, every: int | None) -> tuple[ResumeFile, RunProgress]:
     model = nn.Linear(3, 2)
-    checkpoints = Checkpointer(path, CONFIG, every=every)
+    checkpoints = ResumeFile(path, CONFIG, every=every)
     return checkpoints, checkpoints.start(model, torch.optim.AdamW(model.parameters()))
 
 
 def test_every_n_steps(tmp_path: Path) -> None:
-    checkpoints, _ = _started(tmp_path / "a.ckpt", every=3)
+    checkpoints, _ = _started(tmp_path / "a.resume", every=3)
     assert [s for s in range(1, 10) if checkpoints.due(s)] == [3, 6, 9]
 
 
 def test_by_default_every_few_minutes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
     monkeypatch.setattr(checkpointing.time, "monotonic", lambda: now[0])
-    checkpoints, run = _started(tmp_path / "a.ckpt", every=None)
-    now[0] += checkpointing.CHECKPOINT_SECONDS - 1
+    checkpoints, run = _started(tmp_path / "a.resume", every=None)
+    now[0] += checkpointing.RESUME_SECONDS - 1
     assert not checkpoints.due(1)
     now[0] += 1
     assert checkpoints.due(2)
@@ -40,13 +40,13 @@ def test_by_default_every_few_minutes(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_save_records_the_position_without_changing_the_run(tmp_path: Path) -> None:
-    checkpoints, run = _started(tmp_path / "a.ckpt", every=1)
+    checkpoints, run = _started(tmp_path / "a.resume", every=1)
     run.step, run.train_seconds = 5, 10.0
     stream = CyclingBatches(lambda k: [k, k, k])
     for _ in range(4):
         next(stream)
     checkpoints.save(run, epoch=1, position=5, sources={"sst": stream}, seconds=2.5)
-    progress = read_checkpoint(tmp_path / "a.ckpt")["progress"]
+    progress = read_resume_state(tmp_path / "a.resume")["progress"]
     assert (progress["epoch"], progress["position"], progress["step"]) == (1, 5, 5)
     assert progress["train_seconds"] == 12.5 and run.train_seconds == 10.0
     assert progress["streams"] == {"sst": {"pass_index": 1, "position": 1}}

@@ -1,0 +1,86 @@
+"""What a run trains: the model, and per task its data, loss and regularizers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from minbert_lab.config import NUM_CLASSES, PROFILES, RunConfig
+from minbert_lab.data.batch import Batch
+from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_split
+from minbert_lab.losses import make_loss
+from minbert_lab.model import MinBert
+from minbert_lab.multitask_model import MultitaskModel
+from minbert_lab.regularizers import (
+    TASK_KINDS,
+    BregmanProximalPoint,
+    StepOutputs,
+    make_regularizer,
+)
+
+
+@dataclass
+class Trainee:
+    """A resolved config's model, data, losses and regularizers, ready to train.
+
+    ``regularizers[task]`` lists what is added to the task's loss, each called the same way
+    (``penalty(StepOutputs)``): the task's own (L2 or SMART) and SMART's Bregman term, which
+    ``bregman`` also holds because its teacher is updated after every optimizer step.
+    """
+
+    config: RunConfig
+    model: MultitaskModel
+    train: dict[str, TaskSplit]
+    dev: dict[str, TaskSplit]
+    losses: dict
+    regularizers: dict[str, list]
+    bregman: BregmanProximalPoint | None = None
+
+    @property
+    def forms(self) -> dict[str, str]:
+        """Each task's batch form: ``"single"``, ``"cross"`` or ``"siamese"``."""
+        return {task: self.model.input_form(task) for task in self.config.tasks}
+
+    def loss(self, task: str, batch: Batch) -> torch.Tensor:
+        """``task_weight * loss(outputs, labels)`` plus every regularizer of ``task``.
+
+        The training step calls this once per task batch; it is also the seam tests use to
+        inject faults into a step.
+        """
+        embeddings = self.model.embed(batch)
+        outputs = self.model.forward_from_embeddings(batch, embeddings)
+        loss = self.config.tasks[task].task_weight * self.losses[task](outputs, batch.labels)
+        step = StepOutputs(self.model, batch, embeddings, outputs)
+        for regularizer in self.regularizers[task]:
+            loss = loss + regularizer.penalty(step)
+        return loss
+
+
+def build(config: RunConfig, data_dir: Path | str = DATA_DIR,
+          device: torch.device | str = "cpu") -> Trainee:
+    """Loads data and checkpoint and assembles the model for a resolved config."""
+    profile = PROFILES[config.profile]
+    train = {t: load_split(t, "train", checkpoint=config.checkpoint,
+                           limit=profile.train_examples, data_dir=data_dir) for t in config.tasks}
+    dev = {t: load_split(t, "dev", checkpoint=config.checkpoint,
+                         limit=profile.dev_examples, data_dir=data_dir) for t in config.tasks}
+    torch.manual_seed(config.seed)
+    encoder = MinBert.from_pretrained(config.checkpoint, add_pooler=False)
+    model = MultitaskModel.from_config(encoder, config).to(device)
+    bregman = (BregmanProximalPoint(model, weight=config.bregman_weight)
+               if config.bregman_weight else None)
+    losses, regularizers = {}, {}
+    for task, tc in config.tasks.items():
+        losses[task] = make_loss(task, tc.loss, class_counts=class_counts(train[task])).to(device)
+        own = make_regularizer(tc.regularizer, tc.reg_weight, task_kind=TASK_KINDS[task])
+        regularizers[task] = [r for r in (own, bregman) if r is not None]
+    return Trainee(config, model, train, dev, losses, regularizers, bregman)
+
+
+def class_counts(data: TaskSplit) -> list[int] | None:
+    """Training examples per class of a classification task (``None`` for STS)."""
+    if data.task not in NUM_CLASSES:
+        return None
+    return torch.bincount(data.labels.long(), minlength=NUM_CLASSES[data.task]).tolist()
