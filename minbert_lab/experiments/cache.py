@@ -29,6 +29,13 @@ except ImportError:  # Windows: no advisory locks; atomic renames still keep eve
 import minbert_lab
 from minbert_lab.config import HEAD_ALIASES, LOSS_ALIASES, RunConfig
 from minbert_lab.data.splits import DATA_DIR, load_manifest
+from minbert_lab.experiments.committed import (
+    COMMITTED_PROFILES,
+    RESULTS_DIR,
+    as_committed,
+    expand,
+    slim,
+)
 from minbert_lab.files import atomic_write
 
 RUNS_DIR = Path("runs")
@@ -78,6 +85,8 @@ def cache_key(config: RunConfig, data_dir: Path | str = DATA_DIR) -> str:
 
 def result_path(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
                 runs_dir: Path | str = RUNS_DIR) -> Path:
+    """Where ``config``'s result is stored: ``<runs_dir>/<profile>/<key>.json``. The committed
+    copy has the same name under ``results_dir`` (``experiments.committed``)."""
     return Path(runs_dir) / config.resolved().profile / f"{cache_key(config, data_dir)}.json"
 
 
@@ -106,40 +115,68 @@ def save_result(path: Path, result: dict) -> None:
 
 
 def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
-                runs_dir: Path | str = RUNS_DIR, progress: bool = True,
-                device: str | None = None, resume_every: int | None = None) -> dict:
+                runs_dir: Path | str = RUNS_DIR, results_dir: Path | str = RESULTS_DIR,
+                retrain: bool = False, progress: bool = True, device: str | None = None,
+                resume_every: int | None = None) -> dict:
     """Returns the stored result of ``config``, training it first if there is none.
 
-    Training keeps a resume state beside the result, so a run that was killed or interrupted
-    continues where it was saved and ends with the same result as an uninterrupted one.
+    Looks in the committed results (``results_dir``, see ``experiments.committed``), then in
+    the run cache (``runs_dir``). Training keeps a resume state beside the result, so a run
+    that was killed or interrupted continues where it was saved and ends with the same result
+    as an uninterrupted one. A run of a committed profile (``all-data``, ``full``) is also
+    written, slim, to ``results_dir``, and is returned in that slim form however it was found.
 
     Args:
+        retrain: train again even if a result is stored (and replace it).
         resume_every: steps between saves of the resume state; ``None``: every few minutes.
             It does not change the result, so it is not part of the cache key.
 
     Returns:
         The result; it has ``cached: True`` when it came from disk.
     """
-    from minbert_lab.training.loop import train  # heavy imports only when training
-
     path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
-    resume = resume_path(path)
-    stored = load_result(path)
+    committed = Path(results_dir) / path.parent.name / path.name
+    stored = None if retrain else _stored(config, path, committed)
     if stored is not None:
-        resume.unlink(missing_ok=True)  # left by a kill between storing and deleting
         return {**stored, "cached": True}
     with _training_lock(path) as waited:
-        if waited and (stored := load_result(path)) is not None:
+        if waited and not retrain and (stored := _stored(config, path, committed)) is not None:
             return {**stored, "cached": True}
-        # Only the lock holder writes this entry, so a temporary file of it is a killed
-        # writer's leftover (a resume state's is hundreds of MB).
-        for leftover in path.parent.glob(f".{path.stem}.*.tmp"):
-            leftover.unlink(missing_ok=True)
-        result = train(config, data_dir=data_dir, progress=progress, device=device,
-                       resume_path=resume, resume_every=resume_every)
-        save_result(path, result)
-        resume.unlink(missing_ok=True)
+        result = _train(config, path, data_dir=data_dir, progress=progress, device=device,
+                        resume_every=resume_every)
+        if config.profile in COMMITTED_PROFILES:
+            save_result(committed, slim(result))
+            result = as_committed(result)
     return {**result, "cached": False}
+
+
+def _stored(config: RunConfig, path: Path, committed: Path) -> dict | None:
+    """The committed result, else the cached one (committing it if its profile is committed)."""
+    if config.profile in COMMITTED_PROFILES and (stored := load_result(committed)) is not None:
+        return expand(stored)
+    stored = load_result(path)
+    if stored is None:
+        return None
+    resume_path(path).unlink(missing_ok=True)  # left by a kill between storing and deleting
+    if config.profile in COMMITTED_PROFILES:
+        save_result(committed, slim(stored))
+        stored = as_committed(stored)
+    return stored
+
+
+def _train(config: RunConfig, path: Path, **kwargs) -> dict:
+    """Trains ``config`` with a resume state beside ``path`` and stores the result there."""
+    from minbert_lab.training.loop import train  # heavy imports only when training
+
+    # Only the lock holder writes this entry, so a temporary file of it is a killed writer's
+    # leftover (a resume state's is hundreds of MB).
+    for leftover in path.parent.glob(f".{path.stem}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+    resume = resume_path(path)
+    result = train(config, resume_path=resume, **kwargs)
+    save_result(path, result)
+    resume.unlink(missing_ok=True)
+    return result
 
 
 @contextlib.contextmanager

@@ -1,0 +1,110 @@
+"""Committed results: slim enough for git, read before anything else, refused when damaged."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+import minbert_lab.experiments.cache as cache
+import minbert_lab.training.loop as loop
+from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.experiments.cache import cache_key, load_result, run_or_load
+from minbert_lab.experiments.committed import RESULTS_DIR, expand, slim
+
+CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "cross_entropy"),
+                          "sts": TaskConfig("cross_encoder", "mse")}, profile="smoke")
+
+
+@pytest.fixture
+def committed_smoke(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Treat the smoke profile as committed (the real committed profiles take hours)."""
+    monkeypatch.setattr(cache, "COMMITTED_PROFILES", ("smoke",))
+
+
+def _no_training(*args, **kwargs):
+    raise AssertionError("a stored run trained again")
+
+
+def test_slim_keeps_what_tables_and_figures_read() -> None:
+    steps = [{"step": 0, "epoch": 0, "task": "sst", "loss": 1.234567},
+             {"step": 0, "epoch": 0, "task": "sts", "loss": 2.0, "projected": 1}]
+    result = {"config": {}, "metrics": {"score": 0.5}, "history": {"steps": steps, "epochs": []},
+              "predictions": {"sst": {"ids": ["a"], "labels": [3], "predictions": [3.0],
+                                      "scores": [0.123456]},
+                              "sts": {"ids": ["b"], "labels": [2.5], "predictions": [2.345678],
+                                      "scores": [2.345678]}}, "cached": True}
+    back = expand(json.loads(json.dumps(slim(result))))
+    assert back["history"]["steps"] == [{**steps[0], "loss": 1.2346}, steps[1]]
+    assert back["predictions"]["sst"]["predictions"] == [3]
+    assert back["predictions"]["sts"]["predictions"] == [2.3457]
+    assert back["metrics"] == result["metrics"] and "cached" not in back
+
+
+def test_a_committed_run_loads_on_a_fresh_clone_without_training(
+        data_dir: Path, tmp_path: Path, committed_smoke: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    results = tmp_path / "results"
+    first = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs",
+                        results_dir=results, progress=False)
+    committed = results / "smoke" / f"{cache_key(CONFIG, data_dir)}.json"
+    assert first["cached"] is False and committed.is_file()
+    monkeypatch.setattr(loop, "train", _no_training)
+    fresh = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "empty-runs",
+                        results_dir=results, progress=False)
+    assert fresh["cached"] is True
+    assert {k: fresh[k] for k in ("metrics", "history", "predictions")} == {
+        k: first[k] for k in ("metrics", "history", "predictions")}
+
+
+def test_retrain_ignores_both_stores(data_dir: Path, tmp_path: Path, committed_smoke: None,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    kw = {"data_dir": data_dir, "runs_dir": tmp_path / "runs",
+          "results_dir": tmp_path / "results", "progress": False}
+    run_or_load(CONFIG, **kw)
+    calls = []
+    real = loop.train
+    monkeypatch.setattr(loop, "train", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert run_or_load(CONFIG, retrain=True, **kw)["cached"] is False and calls == [1]
+
+
+def test_a_damaged_committed_result_is_refused(data_dir: Path, tmp_path: Path,
+                                               committed_smoke: None) -> None:
+    kw = {"data_dir": data_dir, "runs_dir": tmp_path / "runs",
+          "results_dir": tmp_path / "results", "progress": False}
+    run_or_load(CONFIG, **kw)
+    committed = tmp_path / "results" / "smoke" / f"{cache_key(CONFIG, data_dir)}.json"
+    stored = json.loads(committed.read_text())
+    stored["result"]["metrics"]["score"] = 0.99
+    committed.write_text(json.dumps(stored))
+    (tmp_path / "runs" / "smoke" / committed.name).unlink()  # nothing else to fall back on
+    with pytest.warns(UserWarning, match="damaged"):
+        again = run_or_load(CONFIG, **kw)
+    assert again["cached"] is False and again["metrics"]["score"] != 0.99
+
+
+def test_a_cached_run_of_a_committed_profile_is_committed_when_read(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kw = {"data_dir": data_dir, "runs_dir": tmp_path / "runs",
+          "results_dir": tmp_path / "results", "progress": False}
+    run_or_load(CONFIG, **kw)  # smoke is not committed: runs/ only
+    assert not (tmp_path / "results").exists()
+    monkeypatch.setattr(cache, "COMMITTED_PROFILES", ("smoke",))
+    monkeypatch.setattr(loop, "train", _no_training)
+    assert run_or_load(CONFIG, **kw)["cached"] is True
+    assert (tmp_path / "results" / "smoke" / f"{cache_key(CONFIG, data_dir)}.json").is_file()
+
+
+@pytest.mark.parametrize("path", sorted(RESULTS_DIR.glob("*/*.json")), ids=lambda p: p.name)
+def test_every_committed_result_is_whole_and_filed_under_its_key(path: Path,
+                                                                 data_dir: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a damaged file warns: fail on it
+        result = load_result(path)
+    config = RunConfig.from_dict(result["config"])
+    assert path.parent.name == config.profile
+    assert path.stem == cache_key(config, data_dir)
+    assert {"metrics", "history", "predictions", "timings", "environment"} <= set(result)
+    assert len(path.read_bytes()) < 1_000_000
