@@ -19,11 +19,15 @@ Every reader of a committed profile gets the slim form, whether it was just trai
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from minbert_lab.config import NUM_CLASSES
 
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "results"
+# The checkout's results/ folder; MINBERT_RESULTS_DIR points elsewhere (e.g. a worktree that
+# trains while another commits).
+RESULTS_DIR = Path(os.environ.get("MINBERT_RESULTS_DIR")
+                   or Path(__file__).resolve().parents[2] / "results")
 COMMITTED_PROFILES = ("all-data", "full")
 DECIMALS = 4
 _STEP_FIELDS = ("step", "epoch", "task", "loss")
