@@ -61,7 +61,9 @@ HEAD_ALIASES = {"S-CD": "siamese_concat_diff", "S-CS": "siamese_cosine", "CE": "
 LOSS_ALIASES = {"ce": "cross_entropy", "weighted_ce": "weighted_cross_entropy",
                 "cos_emb": "cosine_embedding"}
 
-REGULARIZERS = ("none", "l2", "smart")
+# R-Drop (Liang et al., 2021): a second forward pass with other dropout masks, kept close to the
+# first by the same divergence SMART uses.
+REGULARIZERS = ("none", "l2", "smart", "rdrop")
 ORDERINGS = ("sequential", "shuffled", "weighted", "proportional", "round_robin")
 POOLINGS = ("cls", "mean")
 # fp32, or bf16 autocast (matmuls in bf16; losses, reductions and the optimizer in fp32).
@@ -73,6 +75,8 @@ SAMPLERS = ("uniform", "balanced")
 TASKS_PER_STEP = ("one", "all")
 # How an all-tasks step combines the task gradients: summed, or PCGrad (training/surgery.py).
 GRADIENT_SURGERIES = ("none", "pcgrad")
+# The learning rate over a run: constant (the paper), or linear warmup then linear decay to 0.
+LR_SCHEDULES = ("constant", "linear")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,6 +269,11 @@ class RunConfig:
     precision: str | None = None
     weight_decay: float = 0.0
     grad_clip: float = 1.0
+    # Recipe levers (training/optim.py): the learning-rate schedule, its warmup share of the
+    # run's steps, and layer-wise decay (1 = every layer at ``lr``).
+    lr_schedule: str = "constant"
+    warmup_ratio: float = 0.0
+    layer_lr_decay: float = 1.0
     bregman_weight: float = 0.0  # SMART's Bregman proximal point term (EMA teacher); 0 = off
     bucket_by_length: bool = True
     seed: int = 0
@@ -307,9 +316,24 @@ class RunConfig:
             _choose("precision", self.precision, PRECISIONS)
         _positive("weight_decay", self.weight_decay, allow_zero=True)
         _positive("grad_clip", self.grad_clip, allow_zero=True)
+        self._validate_schedule()
         _positive("bregman_weight", self.bregman_weight, allow_zero=True)
         _whole("seed", self.seed, 0, optional=False)
         self._validate_multitask_steps()
+
+    def _validate_schedule(self) -> None:
+        _choose("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        _positive("warmup_ratio", self.warmup_ratio, allow_zero=True)
+        if not self.warmup_ratio < 1:
+            raise ValueError(f"warmup_ratio={self.warmup_ratio!r} is not valid; it must be in "
+                             "[0, 1)")
+        if self.warmup_ratio and self.lr_schedule == "constant":
+            raise ValueError("warmup_ratio needs lr_schedule='linear' (a constant rate has no "
+                             "warmup)")
+        _positive("layer_lr_decay", self.layer_lr_decay)
+        if not self.layer_lr_decay <= 1:
+            raise ValueError(f"layer_lr_decay={self.layer_lr_decay!r} is not valid; it must be "
+                             "in (0, 1]")
 
     def _validate_ordering(self) -> None:
         if not isinstance(self.ordering, Ordering):

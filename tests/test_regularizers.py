@@ -200,7 +200,7 @@ def test_make_regularizer_builds_each_named_regularizer():
 
 
 def test_make_regularizer_rejects_bad_names():
-    with pytest.raises(ValueError, match=r"\['none', 'l2', 'smart'\]"):
+    with pytest.raises(ValueError, match=r"\['none', 'l2', 'smart', 'rdrop'\]"):
         make_regularizer("dropout", 1.0, task_kind="classification")
     with pytest.raises(ValueError, match=r"\['classification', 'regression'\]"):
         make_regularizer("smart", 1.0, task_kind="ranking")

@@ -1,5 +1,5 @@
-"""Regularizers added to a task's loss: L2 on the weights, SMART on the embeddings, and SMART's
-Bregman proximal point term on the outputs.
+"""Regularizers added to a task's loss: L2 on the weights, SMART on the embeddings, R-Drop on
+dropout, and SMART's Bregman proximal point term on the outputs.
 
 Every regularizer has one call the training step makes, whatever it needs::
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from minbert_lab.config import REGULARIZERS
 from minbert_lab.regularizers.l2 import L2Penalty
+from minbert_lab.regularizers.rdrop import RDropRegularizer
 from minbert_lab.regularizers.smart import (
     DIVERGENCE_OF_KIND,
     TASK_KINDS,
@@ -31,6 +32,7 @@ __all__ = [
     "TASK_KINDS",
     "BregmanProximalPoint",
     "L2Penalty",
+    "RDropRegularizer",
     "SmartRegularizer",
     "StepOutputs",
     "divergence",
@@ -43,12 +45,12 @@ __all__ = [
 
 def make_regularizer(
     name: str, weight: float, *, task_kind: str
-) -> L2Penalty | SmartRegularizer | None:
+) -> L2Penalty | SmartRegularizer | RDropRegularizer | None:
     """Builds the regularizer ``name`` (``config.REGULARIZERS``) with strength ``weight``.
 
     Args:
-        name: ``"none"``, ``"l2"`` or ``"smart"``.
-        weight: lambda (L2) or lambda_s (SMART).
+        name: ``"none"``, ``"l2"``, ``"smart"`` or ``"rdrop"``.
+        weight: lambda (L2), lambda_s (SMART) or alpha (R-Drop).
         task_kind: ``"classification"`` (SMART uses symmetric KL) or ``"regression"`` (MSE);
             ``TASK_KINDS[task]`` gives it for a task.
 
@@ -67,4 +69,6 @@ def make_regularizer(
         return None
     if name == "l2":
         return L2Penalty(weight)
+    if name == "rdrop":
+        return RDropRegularizer(weight, kind=DIVERGENCE_OF_KIND[task_kind])
     return SmartRegularizer(weight, kind=DIVERGENCE_OF_KIND[task_kind])

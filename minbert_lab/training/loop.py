@@ -18,7 +18,7 @@ from minbert_lab.data.batching import make_batches
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.training.conflict import ConflictProbe, probe_batches, probe_steps
 from minbert_lab.training.evaluation import evaluate
-from minbert_lab.training.optim import make_optimizer
+from minbert_lab.training.optim import lr_factor, make_optimizer, set_lr
 from minbert_lab.training.ordering import make_task_order, step_tasks
 from minbert_lab.training.precision import autocast, warn_if_slow_bf16
 from minbert_lab.training.record import result_record
@@ -71,7 +71,7 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
         sources = {t: task_stream(trainee, t, epoch, pad_to) for t in config.tasks}
         done = run.fast_forward(sources) if epoch == run.epoch else 0  # > 0 only on resume
         started = time.perf_counter()
-        train_epoch(trainee, optimizer, gradients, schedule[epoch], sources, run, epoch=epoch,
+        train_epoch(trainee, optimizer, gradients, schedule, sources, run, epoch=epoch,
                     done=done, device=device, probe=probe, resume=resume, progress=progress)
         run.train_seconds += time.perf_counter() - started
         evaluate_epoch(trainee, run, epoch, device, progress)
@@ -84,10 +84,11 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
 
 
 def train_epoch(trainee: Trainee, optimizer: torch.optim.Optimizer, gradients: StepGradients,
-                order: Sequence[Sequence[str]], sources: dict[str, CyclingBatches],
+                schedule: Sequence[Sequence[Sequence[str]]], sources: dict[str, CyclingBatches],
                 run: RunProgress, *, epoch: int, done: int, device: torch.device,
                 probe: ConflictProbe | None, resume: ResumeFile | None, progress: bool) -> None:
-    """Trains the steps of ``order`` from ``done`` on, recording each in ``run``."""
+    """Trains the steps of ``schedule[epoch]`` from ``done`` on, recording each in ``run``."""
+    order, total_steps = schedule[epoch], sum(map(len, schedule))
     trainee.model.train()
     started = time.perf_counter()
     bar = tqdm(order[done:], initial=done, total=len(order), disable=not progress,
@@ -95,6 +96,7 @@ def train_epoch(trainee: Trainee, optimizer: torch.optim.Optimizer, gradients: S
     for position, tasks in enumerate(bar, start=done + 1):
         if probe is not None:
             probe.at(run.step)
+        set_lr(optimizer, lr_factor(run.step, total_steps, trainee.config))
         losses, projected, examples = train_step(trainee, optimizer, gradients, tasks, sources,
                                                  device=device, step=run.step, epoch=epoch)
         run.examples += examples
