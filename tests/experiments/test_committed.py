@@ -97,7 +97,11 @@ def test_a_cached_run_of_a_committed_profile_is_committed_when_read(
     assert (tmp_path / "results" / "smoke" / f"{cache_key(CONFIG, data_dir)}.json").is_file()
 
 
-@pytest.mark.parametrize("path", sorted(RESULTS_DIR.glob("*/*.json")), ids=lambda p: p.name)
+RUNS = sorted(p for p in RESULTS_DIR.glob("*/*.json") if not p.name.startswith("zero-shot-"))
+ZERO_SHOT = sorted(RESULTS_DIR.glob("*/zero-shot-*.json"))
+
+
+@pytest.mark.parametrize("path", RUNS, ids=lambda p: p.name)
 def test_every_committed_result_is_whole_and_filed_under_its_key(path: Path,
                                                                  data_dir: Path) -> None:
     with warnings.catch_warnings():
@@ -108,3 +112,12 @@ def test_every_committed_result_is_whole_and_filed_under_its_key(path: Path,
     assert path.stem == cache_key(config, data_dir)
     assert {"metrics", "history", "predictions", "timings", "environment"} <= set(result)
     assert len(path.read_bytes()) < 1_000_000
+
+
+@pytest.mark.parametrize("path", ZERO_SHOT, ids=lambda p: p.name)
+def test_every_committed_zero_shot_result_is_whole(path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = load_result(path)
+    assert path.parent.name == result["config"]["profile"]
+    assert path.name.startswith(f"zero-shot-{result['config']['zero_shot']}-")
