@@ -12,7 +12,15 @@ from pathlib import Path
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import (
+    CLASSIFICATION_TASKS,
+    DEFAULT_LOSS,
     GRADIENT_SURGERIES,
+    HEAD_ALIASES,
+    HEAD_LABELS,
+    HEADS,
+    LOSS_ALIASES,
+    LOSS_LABELS,
+    LOSSES,
     ORDERINGS,
     PRECISIONS,
     PROFILES,
@@ -25,52 +33,144 @@ from minbert_lab.config import (
     default_task,
 )
 from minbert_lab.data.sources import DEFAULT_SOURCE
+from minbert_lab.experiments.grids import GRIDS
+
+# One line per command, as ``--help`` and the README's "Command line" section show them.
+COMMANDS = {
+    "data": "prepare: fetch, verify and clean the CS224N CSVs",
+    "run": "train (or load from cache) one config; print JSON",
+    "table": "run (or load) a paper table and print it",
+}
+EPILOG = """\
+'python -m minbert_lab COMMAND --help' shows a command's options.
+The whole study (every notebook): make study, or python -m minbert_lab.notebooks."""
+
+# Every spelling the command line reads for a head or a loss: its name, the paper's label
+# tables print (HEAD_LABELS, LOSS_LABELS) and the short aliases TaskConfig accepts. The CLI maps
+# a label to its name itself because TaskConfig reads only the aliases (not "BCE" or "MNR").
+HEAD_SPELLINGS = {**{label: name for name, label in HEAD_LABELS.items()}, **HEAD_ALIASES}
+LOSS_SPELLINGS = {**{label: name for name, label in LOSS_LABELS.items()}, **LOSS_ALIASES}
+
+
+def spellings(name: str, table: dict[str, str]) -> list[str]:
+    """The other ways to write ``name`` in ``table`` (``HEAD_SPELLINGS`` / ``LOSS_SPELLINGS``)."""
+    return [spelling for spelling, target in table.items() if target == name and spelling != name]
+
+
+def _named(name: str, table: dict[str, str], default: bool) -> str:
+    others = spellings(name, table)
+    return (name + (f" [{', '.join(others)}]" if others else "")
+            + (" *" if default else ""))
+
+
+def heads_and_losses() -> str:
+    """Each task's heads and, under each head, the losses that fit it: ``run --help``'s list.
+
+    Built from the tables the config validates against, so it lists exactly what is accepted.
+    """
+    lines = ["heads and losses (--head TASK=HEAD, --loss TASK=LOSS):",
+             "  each task's heads, and under each head the losses that fit it. Write the name or",
+             "  a spelling in [brackets] (quote one with a space); * marks the default.", ""]
+    for task in TASKS:
+        default_head = default_task(task).head
+        for i, head in enumerate(HEADS[task]):
+            first = f"{task:<6}" if i == 0 else " " * 6
+            lines.append(f"  {first}{_named(head, HEAD_SPELLINGS, head == default_head)}")
+            lines += [f"          {_named(loss, LOSS_SPELLINGS, loss == DEFAULT_LOSS[task])}"
+                      for loss in LOSSES[(task, head)]]
+    return "\n".join(lines)
+
+
+RUN_EXAMPLES = """\
+examples:
+  python -m minbert_lab run --tasks para --head para=CE --profile smoke
+  python -m minbert_lab run --tasks sts --head sts=S-CS --loss sts=cos_emb
+  python -m minbert_lab run --tasks sst,para,sts --reg sst=smart:3 --ordering round_robin
+  python -m minbert_lab run --profile smoke | jq .metrics    # the result JSON is all of stdout"""
+
+
+def _add_data_dir(parser: argparse.ArgumentParser, default: str | None) -> None:
+    # Before or after the command: a subcommand's copy only overrides when it is given.
+    parser.add_argument("--data-dir", default=argparse.SUPPRESS if default is None else default,
+                        help="prepared data folder (default: data)")
+    if default is None:  # a command's bad value is reported with that command's usage line
+        parser.set_defaults(command_parser=parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m minbert_lab", description=__doc__)
-    parser.add_argument("--data-dir", default="data", help="prepared data folder (default: data)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    raw = argparse.RawDescriptionHelpFormatter  # keeps the epilogs' lists as written
+    parser = argparse.ArgumentParser(
+        prog="python -m minbert_lab", formatter_class=raw, epilog=EPILOG,
+        description="Prepare the data, fine-tune one config, or run a table of the paper.")
+    _add_data_dir(parser, "data")
+    commands = parser.add_subparsers(dest="command", required=True, title="commands",
+                                     metavar="COMMAND")
 
-    data = commands.add_parser("data", help="data preparation")
-    data_commands = data.add_subparsers(dest="data_command", required=True)
+    data = commands.add_parser("data", help=COMMANDS["data"], description=COMMANDS["data"])
+    _add_data_dir(data, None)
+    data_commands = data.add_subparsers(dest="data_command", required=True, title="commands",
+                                        metavar="COMMAND")
     prepare = data_commands.add_parser("prepare", help="fetch, verify and clean the CSVs")
+    _add_data_dir(prepare, None)
     prepare.add_argument("--source", default=DEFAULT_SOURCE,
                          help="URL or local folder with the CS224N data/ files")
 
-    run = commands.add_parser("run", help="train (or load from cache) one config; print JSON")
-    run.add_argument("--tasks", default="sst", help=f"comma-separated subset of {list(TASKS)}")
-    run.add_argument("--head", action="append", default=[], metavar="TASK=HEAD")
-    run.add_argument("--loss", action="append", default=[], metavar="TASK=LOSS")
+    run = commands.add_parser("run", help=COMMANDS["run"], formatter_class=raw,
+                              description=COMMANDS["run"],
+                              epilog=heads_and_losses() + "\n\n" + RUN_EXAMPLES)
+    _add_data_dir(run, None)
+    run.add_argument("--tasks", default="sst",
+                     help=f"comma-separated subset of {', '.join(TASKS)}, e.g. --tasks sst,para "
+                          "(default: %(default)s)")
+    run.add_argument("--head", action="append", default=[], metavar="TASK=HEAD",
+                     help="a task's head, e.g. --head para=CE (the heads are listed below)")
+    run.add_argument("--loss", action="append", default=[], metavar="TASK=LOSS",
+                     help="a task's loss, e.g. --loss sts=cos_emb; it must fit the task's head "
+                          "(listed below)")
     run.add_argument("--reg", action="append", default=[], metavar="TASK=NAME[:WEIGHT]",
-                     help=f"regularizer per task, one of {list(REGULARIZERS)}")
-    run.add_argument("--profile", default="quick", choices=list(PROFILES))
-    run.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
-    run.add_argument("--dropout", type=float, default=0.1)
-    run.add_argument("--ordering", default="shuffled", choices=list(ORDERINGS))
-    run.add_argument("--shared-trunk", action="store_true")
+                     help=f"a task's regularizer, one of {', '.join(REGULARIZERS)}, and its "
+                          "weight lambda (default 1), e.g. --reg sst=smart:3")
+    run.add_argument("--profile", default="quick", choices=list(PROFILES),
+                     help="how much data and compute (default: %(default)s); smoke takes "
+                          "seconds")
+    run.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
+                     help="pretrained model: a bundled name, a folder or a hub name "
+                          "(default: %(default)s)")
+    run.add_argument("--dropout", type=float, default=0.1, help="(default: %(default)s)")
+    run.add_argument("--ordering", default="shuffled", choices=list(ORDERINGS),
+                     help="which task each multitask step trains (default: %(default)s)")
+    run.add_argument("--shared-trunk", action="store_true",
+                     help="the paper's weight sharing: one Linear + ReLU before all heads")
     run.add_argument("--sampler", action="append", default=[], metavar="TASK=SAMPLER",
-                     help=f"per classification task, one of {list(SAMPLERS)}")
+                     help=f"how a classification task ({', '.join(CLASSIFICATION_TASKS)}) "
+                          f"draws examples, one of {', '.join(SAMPLERS)} (every class equally "
+                          "likely), e.g. --sampler sst=balanced")
     run.add_argument("--tasks-per-step", default="one", choices=list(TASKS_PER_STEP),
                      help="all: one batch of every task per step (needs --ordering round_robin)")
     run.add_argument("--surgery", default="none", choices=list(GRADIENT_SURGERIES),
                      help="combine an all-tasks step's gradients with PCGrad")
     run.add_argument("--conflict-probes", type=int, default=0, metavar="N",
                      help="measure task-gradient cosines at N points of training")
-    run.add_argument("--epochs", type=int)
-    run.add_argument("--lr", type=float)
-    run.add_argument("--batch-size", type=int)
+    run.add_argument("--epochs", type=int, help="(default: the profile's)")
+    run.add_argument("--lr", type=float, help="(default: the profile's)")
+    run.add_argument("--batch-size", type=int, help="(default: the profile's)")
     run.add_argument("--precision", choices=list(PRECISIONS),
                      help="fp32, or bf16 autocast (default: the profile's)")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--runs-dir", default="runs")
+    run.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    run.add_argument("--runs-dir", default="runs",
+                     help="where results are cached (default: %(default)s)")
 
-    table = commands.add_parser("table", help="run or load a paper grid and print it")
-    table.add_argument("table", choices=["1", "2", "3", "4", "dropout"])
-    table.add_argument("--profile", default="quick", choices=list(PROFILES))
-    table.add_argument("--seed", type=int, default=0)
-    table.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
-    table.add_argument("--runs-dir", default="runs")
+    table = commands.add_parser("table", help=COMMANDS["table"], description=COMMANDS["table"])
+    _add_data_dir(table, None)
+    table.add_argument("table", choices=list(GRIDS),
+                       help="the paper's Table 1-4, or its dropout ablation")
+    table.add_argument("--profile", default="quick", choices=list(PROFILES),
+                       help="(default: %(default)s)")
+    table.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    table.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
+                       help="(default: %(default)s)")
+    table.add_argument("--runs-dir", default="runs",
+                       help="where results are cached (default: %(default)s)")
     return parser
 
 
@@ -103,14 +203,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     for task in tasks:
         if task not in TASKS:
             raise ValueError(f"--tasks: {task!r} is not valid; choose from {list(TASKS)}")
-        base = default_task(task)
-        head = heads.get(task, base.head)
-        loss = losses.get(task, base.loss if head == base.head or task == "sst" else None)
-        if loss is None:
-            loss = {"para": "bce", "sts": "mse"}[task]
+        head = heads.get(task, default_task(task).head)
+        loss = losses.get(task, DEFAULT_LOSS[task])  # it fits every head of its task
         reg, _, weight = regs.get(task, "none").partition(":")
-        configs[task] = TaskConfig(head, loss, reg,
-                                   _number(weight, "--reg", task) if weight else 1.0,
+        configs[task] = TaskConfig(HEAD_SPELLINGS.get(head, head), LOSS_SPELLINGS.get(loss, loss),
+                                   reg, _number(weight, "--reg", task) if weight else 1.0,
                                    sampler=samplers.get(task, "uniform"))
     return RunConfig(tasks=configs, profile=args.profile, checkpoint=args.checkpoint,
                      dropout=args.dropout, ordering=args.ordering,
@@ -126,8 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except ValueError as err:
-        parser.print_usage(sys.stderr)
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        command = getattr(args, "command_parser", parser)
+        command.print_usage(sys.stderr)
+        print(f"{command.prog}: error: {err}", file=sys.stderr)
         return 2
     except (FileNotFoundError, OSError, RuntimeError) as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)

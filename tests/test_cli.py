@@ -1,8 +1,37 @@
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from minbert_lab.cli import main
+from minbert_lab.cli import (
+    COMMANDS,
+    HEAD_SPELLINGS,
+    LOSS_SPELLINGS,
+    build_parser,
+    config_from_args,
+    heads_and_losses,
+    main,
+    spellings,
+)
+from minbert_lab.config import (
+    HEAD_ALIASES,
+    HEAD_LABELS,
+    HEADS,
+    LOSS_ALIASES,
+    LOSS_LABELS,
+    LOSSES,
+    ORDERINGS,
+    REGULARIZERS,
+    SAMPLERS,
+)
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -36,8 +65,6 @@ def test_missing_data_is_a_clear_error(tmp_path, capsys) -> None:
 
 
 def test_surgery_and_sampler_flags_build_the_config() -> None:
-    from minbert_lab.cli import build_parser, config_from_args
-
     args = build_parser().parse_args([
         "run", "--tasks", "sst,para,sts", "--ordering", "round_robin", "--tasks-per-step", "all",
         "--surgery", "pcgrad", "--conflict-probes", "5", "--sampler", "sst=balanced"])
@@ -46,3 +73,99 @@ def test_surgery_and_sampler_flags_build_the_config() -> None:
         "all", "pcgrad", 5)
     assert config.tasks["sst"].sampler == "balanced"
     assert config.tasks["para"].sampler == "uniform"
+
+
+def _help(argv: list[str], capsys, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("COLUMNS", "80")  # what a plain terminal shows, whatever runs the tests
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--help"])
+    assert exit_info.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_run_help_names_every_value_the_config_accepts(capsys, monkeypatch) -> None:
+    shown = _help(["run"], capsys, monkeypatch)
+    names = [*(h for heads in HEADS.values() for h in heads), *HEAD_LABELS.values(),
+             *HEAD_ALIASES, *(loss for losses in LOSSES.values() for loss in losses),
+             *LOSS_LABELS, *LOSS_LABELS.values(), *LOSS_ALIASES, *REGULARIZERS, *ORDERINGS,
+             *SAMPLERS]
+    missing = [n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", shown)]
+    assert not missing, missing
+    assert "--head para=CE" in shown and "--loss sts=cos_emb" in shown
+
+
+def test_run_help_lists_the_losses_that_fit_each_head() -> None:
+    def name(text: str) -> str:  # "cosine_embedding [cosine embedding, cos_emb] *"
+        return text.split(" [")[0].removesuffix(" *")
+
+    listed, task, head = {}, None, None
+    for line in heads_and_losses().splitlines():
+        indent = len(line) - len(line.lstrip())
+        if indent == 2 and line.split()[0] in HEADS:  # "  para  siamese_concat_diff [S-CD]"
+            task = line.split()[0]
+        if indent in (2, 8) and task:
+            head = name(line[8:])
+            listed[(task, head)] = []
+        elif indent == 10:  # "          bce [BCE] *"
+            listed[(task, head)].append(name(line[10:]))
+    assert {key: tuple(losses) for key, losses in listed.items()} == LOSSES
+
+
+@pytest.mark.parametrize(("task", "head", "loss"), [
+    (task, head, loss) for (task, head), losses in LOSSES.items() for loss in losses])
+def test_every_listed_spelling_of_a_head_and_loss_is_accepted(task, head, loss) -> None:
+    for head_spelling in (head, *spellings(head, HEAD_SPELLINGS)):
+        for loss_spelling in (loss, *spellings(loss, LOSS_SPELLINGS)):
+            args = build_parser().parse_args(["run", "--tasks", task, "--head",
+                                              f"{task}={head_spelling}", "--loss",
+                                              f"{task}={loss_spelling}"])
+            chosen = config_from_args(args).tasks[task]
+            assert (chosen.head, chosen.loss) == (head, loss), (head_spelling, loss_spelling)
+
+
+@pytest.mark.parametrize(("argv", "accepted"), [
+    (["--tasks", "sts", "--head", "sts=linear"],
+     "tasks.sts.head='linear' is not valid; choose one of ['siamese_concat_diff', "
+     "'siamese_cosine', 'cross_encoder'] (the paper's S-CD, S-CS, CE)"),
+    (["--tasks", "para", "--head", "para=CE", "--loss", "para=MNR"],
+     "tasks.para.loss='mnr' is not valid; choose one of ['bce'] (the paper's BCE)"),
+    (["--tasks", "sts", "--head", "sts=S-CD", "--loss", "sts=cosine embedding"],
+     "tasks.sts.loss='cosine_embedding' is not valid; choose one of ['mse']"),
+    (["--loss", "sst=mse"], "choose one of ['cross_entropy', 'weighted_cross_entropy']"),
+])
+def test_a_head_or_loss_that_does_not_fit_gets_runs_usage_and_the_valid_values(
+        argv, accepted, capsys, monkeypatch) -> None:
+    import minbert_lab.experiments.cache as cache
+
+    monkeypatch.setattr(cache, "run_or_load", lambda *a, **k: pytest.fail("it trained"))
+    assert main(["run", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m minbert_lab run ") and accepted in err
+
+
+def test_top_help_and_the_readme_list_every_command(capsys, monkeypatch) -> None:
+    shown = _help([], capsys, monkeypatch)
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### Command line"):]
+    section = section[:section.index("\n### ", 1)]
+    for name, line in COMMANDS.items():
+        assert re.search(rf"^    {name} +{re.escape(line)}$", shown, re.M), name
+        assert re.search(rf"^  {name} +{re.escape(line)}$", section, re.M), name
+
+
+def test_data_dir_is_read_after_the_command_too(tmp_path, capsys) -> None:
+    assert main(["run", "--data-dir", str(tmp_path), "--profile", "smoke"]) == 1
+    assert "data prepare" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_run_prints_its_result_json_alone_on_stdout(data_dir: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "minbert_lab", "--data-dir", str(data_dir), "run",
+         "--profile", "smoke", "--runs-dir", str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"},
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # `run ... | jq .metrics` works
+    assert set(result) == {"metrics", "cached", "timings", "data"} and not result["cached"]
+    assert "epoch 1/1: sst_acc" in done.stderr  # the epoch summary, with the progress bars

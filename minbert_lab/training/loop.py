@@ -6,6 +6,7 @@ module: ``trainee`` (what is trained), ``step`` (one optimizer step), ``evaluati
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -120,7 +121,7 @@ def evaluate_epoch(trainee: Trainee, run: RunProgress, epoch: int, device: torch
     run.epochs.append({"epoch": epoch, **metrics})
     if progress:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
-        tqdm.write(f"epoch {epoch + 1}/{trainee.config.epochs}: {shown}")
+        tqdm.write(f"epoch {epoch + 1}/{trainee.config.epochs}: {shown}", file=sys.stderr)
     if metrics["score"] > run.best["score"]:
         run.best = {**metrics, "epoch": epoch}
         run.best_predictions = predictions
