@@ -121,5 +121,10 @@ class MultitaskModel(nn.Module):
             return head(pooled[:n], pooled[n:])  # rows :B are sentence a, rows B: sentence b
         return head(pooled)
 
-    def forward(self, batch: Batch) -> torch.Tensor | PairOutput:
-        return self.forward_from_embeddings(batch, self.embed(batch))
+    def forward(self, batch: Batch, *, with_embeddings: bool = False):
+        """The task's outputs for ``batch``; with ``with_embeddings``, ``(outputs,
+        embeddings)``, the embedding output that SMART and R-Drop perturb or reuse (one call,
+        so DDP sees the whole step's forward)."""
+        embeddings = self.embed(batch)
+        outputs = self.forward_from_embeddings(batch, embeddings)
+        return (outputs, embeddings) if with_embeddings else outputs

@@ -37,6 +37,14 @@ from minbert_lab.experiments.committed import (
     slim,
 )
 from minbert_lab.files import atomic_write
+from minbert_lab.training.distributed import (
+    World,
+    barrier,
+    broadcast,
+    current_world,
+    device_for,
+    start,
+)
 
 RUNS_DIR = Path("runs")
 
@@ -132,20 +140,30 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         resume_every: steps between saves of the resume state; ``None``: every few minutes.
             It does not change the result, so it is not part of the cache key.
 
+    Under ``torchrun`` every rank calls this; rank 0 alone reads and writes the stores and
+    tells the others whether to train (``training.distributed``).
+
     Returns:
         The result; it has ``cached: True`` when it came from disk.
     """
+    world = current_world()
+    start(world, device_for(world, device))
     path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
     committed = Path(results_dir) / path.parent.name / path.name
-    stored = None if retrain else _stored(config, path, committed)
-    if stored is not None:
+
+    def stored_result() -> dict | None:
+        found = None if retrain or not world.main else _stored(config, path, committed)
+        return broadcast(found, world)
+
+    if (stored := stored_result()) is not None:
         return {**stored, "cached": True}
-    with _training_lock(path) as waited:
-        if waited and not retrain and (stored := _stored(config, path, committed)) is not None:
+    lock = _training_lock(path) if world.main else contextlib.nullcontext(False)
+    with lock as waited:
+        if (waited or world.distributed) and (stored := stored_result()) is not None:
             return {**stored, "cached": True}
-        result = _train(config, path, data_dir=data_dir, progress=progress, device=device,
-                        resume_every=resume_every)
-        if config.profile in COMMITTED_PROFILES:
+        result = _train(config, path, world, data_dir=data_dir, progress=progress,
+                        device=device, resume_every=resume_every)
+        if config.profile in COMMITTED_PROFILES and world.main:
             save_result(committed, slim(result))
             result = as_committed(result)
     return {**result, "cached": False}
@@ -165,18 +183,22 @@ def _stored(config: RunConfig, path: Path, committed: Path) -> dict | None:
     return stored
 
 
-def _train(config: RunConfig, path: Path, **kwargs) -> dict:
-    """Trains ``config`` with a resume state beside ``path`` and stores the result there."""
+def _train(config: RunConfig, path: Path, world: World, **kwargs) -> dict:
+    """Trains ``config`` with a resume state beside ``path`` and stores the result there
+    (rank 0; the other ranks of a distributed run only train)."""
     from minbert_lab.training.loop import train  # heavy imports only when training
 
     # Only the lock holder writes this entry, so a temporary file of it is a killed writer's
     # leftover (a resume state's is hundreds of MB).
-    for leftover in path.parent.glob(f".{path.stem}.*.tmp"):
-        leftover.unlink(missing_ok=True)
+    if world.main:
+        for leftover in path.parent.glob(f".{path.stem}.*.tmp"):
+            leftover.unlink(missing_ok=True)
     resume = resume_path(path)
     result = train(config, resume_path=resume, **kwargs)
-    save_result(path, result)
-    resume.unlink(missing_ok=True)
+    barrier(world)  # every rank has read the resume state before rank 0 deletes it
+    if world.main:
+        save_result(path, result)
+        resume.unlink(missing_ok=True)
     return result
 
 

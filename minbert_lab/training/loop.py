@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -18,6 +18,7 @@ from minbert_lab.config import RunConfig
 from minbert_lab.data.batching import make_batches
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.training.conflict import ConflictProbe, probe_batches, probe_steps
+from minbert_lab.training.distributed import World, barrier, current_world, device_for, start
 from minbert_lab.training.evaluation import evaluate
 from minbert_lab.training.optim import lr_factor, make_optimizer, set_lr
 from minbert_lab.training.ordering import make_task_order, step_tasks
@@ -31,15 +32,56 @@ from minbert_lab.training.task_batches import CyclingBatches
 from minbert_lab.training.trainee import Trainee, build
 
 
+@dataclass
+class Training:
+    """The moving parts of one run, shared by its epochs (built by :func:`train`)."""
+
+    trainee: Trainee
+    optimizer: torch.optim.Optimizer
+    gradients: StepGradients
+    schedule: list[list[tuple[str, ...]]]  # per epoch, the tasks of each optimizer step
+    probe: ConflictProbe | None
+    resume: ResumeFile | None
+    device: torch.device
+    progress: bool
+    pad_to: int | None = None
+
+    @property
+    def world(self) -> World:
+        return self.trainee.world
+
+    def save(self, run: RunProgress, **where) -> None:
+        """Saves the resume state (rank 0 only), with PCGrad's RNG and the probe's records."""
+        if self.resume is None or not self.world.main:
+            return
+        run.surgery_rng = list(self.gradients.rng.getstate())
+        run.conflict = list(self.probe.records) if self.probe is not None else []
+        self.resume.save(run, **where)
+
+    def restore(self, run: RunProgress) -> None:
+        """Puts PCGrad's RNG and the probe's records back after a resume; gives the other
+        ranks their own dropout stream again (the state saved is rank 0's)."""
+        if run.surgery_rng is not None:
+            version, state, gauss = run.surgery_rng
+            self.gradients.rng.setstate((version, tuple(state), gauss))
+        if self.probe is not None:
+            self.probe.records = list(run.conflict)
+        if self.world.rank:
+            torch.manual_seed(self.trainee.config.seed * 1_000_003 + self.world.rank
+                              + 7_919 * run.step)
+
+
 def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | None = None,
           progress: bool = True, resume_path: Path | str | None = None,
           resume_every: int | None = None, pad_to: int | None = None) -> dict:
     """Fine-tunes per ``config`` and evaluates on dev after every epoch.
 
+    Under ``torchrun`` the run is data-parallel over the ranks (``training.distributed``);
+    every rank returns, but only rank 0's record holds dev metrics, and only rank 0 writes.
+
     Args:
         resume_path: where to keep the run's resume state (``None``: none). If the file holds
-            one of this config's, training continues from it, to the same result. Runs with
-            PCGrad or the conflict probe keep none (their extra state is not saved yet).
+            one of this config's, training continues from it, to the same result.
         resume_every: steps between saves; ``None``: every few minutes (see
             ``resume.RESUME_SECONDS``). Every epoch but the last ends with one too.
         pad_to: pad every training batch to this length (the benchmarks' baseline; a speed
@@ -53,53 +95,52 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             (step, task and batch named; the weights are not updated with it).
     """
     config = config.resolved()
-    # PCGrad's task-order RNG and the conflict probe's records are not part of a resume state
-    # yet, so such runs keep none: interrupted, they start again, never resume wrong.
-    resumable = config.gradient_surgery == "none" and not config.conflict_probes
     resume = (ResumeFile(resume_path, config, every=resume_every)
-              if resume_path is not None and resumable else None)
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+              if resume_path is not None else None)
+    world = current_world()
+    device = device_for(world, device)
+    start(world, device)
     warn_if_slow_bf16(device, config.precision)
-    trainee = build(config, data_dir, device)
+    trainee = build(config, data_dir, device, world)
     optimizer = make_optimizer(trainee.model, config)
     schedule = epoch_schedule(trainee)
     gradients = StepGradients([p for _, p in trainee.model.shared_parameters()],
                               config.gradient_surgery, seed=config.seed)
     probe = conflict_probe(trainee, sum(map(len, schedule)), device)
+    training = Training(trainee, optimizer, gradients, schedule, probe, resume, device,
+                        progress and world.main, pad_to)
     teacher = trainee.bregman.teacher if trainee.bregman is not None else None
     run = resume.start(trainee.model, optimizer, teacher) if resume else RunProgress()
+    if run.resumed_at_steps:
+        training.restore(run)
     for epoch in range(run.epoch, config.epochs):
-        sources = {t: task_stream(trainee, t, epoch, pad_to) for t in config.tasks}
-        done = run.fast_forward(sources) if epoch == run.epoch else 0  # > 0 only on resume
-        started = time.perf_counter()
-        train_epoch(trainee, optimizer, gradients, schedule, sources, run, epoch=epoch,
-                    done=done, device=device, probe=probe, resume=resume, progress=progress)
-        run.train_seconds += time.perf_counter() - started
-        evaluate_epoch(trainee, run, epoch, device, progress)
-        if resume and epoch + 1 < config.epochs:
-            resume.save(run, epoch=epoch + 1)
+        train_epoch(training, run, epoch)
+        evaluate_epoch(training, run, epoch)
+        if epoch + 1 < config.epochs:
+            training.save(run, epoch=epoch + 1)
     if probe is not None:
         probe.at(run.step)  # the end of training
     return result_record(trainee, run, data_dir=data_dir, device=device,
                          conflict=probe.records if probe is not None else None)
 
 
-def train_epoch(trainee: Trainee, optimizer: torch.optim.Optimizer, gradients: StepGradients,
-                schedule: Sequence[Sequence[Sequence[str]]], sources: dict[str, CyclingBatches],
-                run: RunProgress, *, epoch: int, done: int, device: torch.device,
-                probe: ConflictProbe | None, resume: ResumeFile | None, progress: bool) -> None:
-    """Trains the steps of ``schedule[epoch]`` from ``done`` on, recording each in ``run``."""
-    order, total_steps = schedule[epoch], sum(map(len, schedule))
+def train_epoch(training: Training, run: RunProgress, epoch: int) -> None:
+    """Trains epoch ``epoch`` (from where a resumed run stopped), recording each step."""
+    trainee, config = training.trainee, training.trainee.config
+    sources = {t: task_stream(trainee, t, epoch, training.pad_to) for t in config.tasks}
+    done = run.fast_forward(sources) if epoch == run.epoch else 0  # > 0 only on resume
+    order, total_steps = training.schedule[epoch], sum(map(len, training.schedule))
     trainee.model.train()
     started = time.perf_counter()
-    bar = tqdm(order[done:], initial=done, total=len(order), disable=not progress,
-               desc=f"epoch {epoch + 1}/{trainee.config.epochs}", leave=False, unit="batch")
+    bar = tqdm(order[done:], initial=done, total=len(order), disable=not training.progress,
+               desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, unit="batch")
     for position, tasks in enumerate(bar, start=done + 1):
-        if probe is not None:
-            probe.at(run.step)
-        set_lr(optimizer, lr_factor(run.step, total_steps, trainee.config))
-        losses, projected, examples = train_step(trainee, optimizer, gradients, tasks, sources,
-                                                 device=device, step=run.step, epoch=epoch)
+        if training.probe is not None:
+            training.probe.at(run.step)
+        set_lr(training.optimizer, lr_factor(run.step, total_steps, config))
+        losses, projected, examples = train_step(
+            trainee, training.optimizer, training.gradients, tasks, sources,
+            device=training.device, step=run.step, epoch=epoch)
         run.examples += examples
         for task, value in losses.items():
             surgery = {"projected": projected[task]} if task in projected else {}
@@ -107,24 +148,27 @@ def train_epoch(trainee: Trainee, optimizer: torch.optim.Optimizer, gradients: S
                               **surgery})
         run.step += 1
         bar.set_postfix(task="+".join(tasks), loss=f"{sum(losses.values()):.3f}")
-        if resume and position < len(order) and resume.due(run.step):
-            resume.save(run, epoch=epoch, position=position, sources=sources,
-                        seconds=time.perf_counter() - started)
+        if position < len(order) and training.resume and training.resume.due(run.step):
+            training.save(run, epoch=epoch, position=position, sources=sources,
+                          seconds=time.perf_counter() - started)
+    run.train_seconds += time.perf_counter() - started
 
 
-def evaluate_epoch(trainee: Trainee, run: RunProgress, epoch: int, device: torch.device,
-                   progress: bool) -> None:
-    """Evaluates on dev, records the epoch, and keeps it if it is the best so far."""
-    started = time.perf_counter()
-    metrics, predictions = evaluate(trainee, device)
-    run.eval_seconds += time.perf_counter() - started
-    run.epochs.append({"epoch": epoch, **metrics})
-    if progress:
-        shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
-        tqdm.write(f"epoch {epoch + 1}/{trainee.config.epochs}: {shown}", file=sys.stderr)
-    if metrics["score"] > run.best["score"]:
-        run.best = {**metrics, "epoch": epoch}
-        run.best_predictions = predictions
+def evaluate_epoch(training: Training, run: RunProgress, epoch: int) -> None:
+    """Evaluates on dev (rank 0), records the epoch, keeps it if it is the best so far."""
+    trainee = training.trainee
+    if trainee.world.main:
+        started = time.perf_counter()
+        metrics, predictions = evaluate(trainee, training.device)
+        run.eval_seconds += time.perf_counter() - started
+        run.epochs.append({"epoch": epoch, **metrics})
+        if training.progress:
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
+            tqdm.write(f"epoch {epoch + 1}/{trainee.config.epochs}: {shown}", file=sys.stderr)
+        if metrics["score"] > run.best["score"]:
+            run.best = {**metrics, "epoch": epoch}
+            run.best_predictions = predictions
+    barrier(trainee.world)
 
 
 def epoch_schedule(trainee: Trainee) -> list[list[tuple[str, ...]]]:

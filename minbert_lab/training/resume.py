@@ -66,6 +66,8 @@ class RunProgress:
     best_predictions: dict | None = None
     streams: dict[str, dict[str, int]] = field(default_factory=dict)
     resumed_at_steps: list[int] = field(default_factory=list)
+    surgery_rng: list | None = None  # PCGrad's random.Random state (``getstate()``)
+    conflict: list[dict] = field(default_factory=list)  # the conflict probe's records so far
 
     def fast_forward(self, sources: dict[str, CyclingBatches]) -> int:
         """Puts each task's batch stream where it was; returns the steps of the epoch done."""

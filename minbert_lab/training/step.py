@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
+from minbert_lab.training.distributed import global_mean, shard
 from minbert_lab.training.divergence import clip_gradients, diverged, nonfinite_gradient
 from minbert_lab.training.precision import autocast
 from minbert_lab.training.surgery import StepGradients
@@ -23,6 +24,10 @@ def train_step(trainee: Trainee, optimizer: torch.optim.Optimizer, gradients: St
                tasks: Sequence[str], sources: Mapping[str, CyclingBatches], *,
                device: torch.device, step: int, epoch: int) -> tuple[dict[str, float], dict, int]:
     """Trains the next batch of each of ``tasks`` in one optimizer step.
+
+    In a distributed run each rank trains its slice of each global batch (see
+    ``training.distributed``); the losses returned are the global batches' means, and the
+    examples counted are the global batches'.
 
     Returns:
         The loss of each task, how many other tasks' gradients each was projected against
@@ -36,14 +41,16 @@ def train_step(trainee: Trainee, optimizer: torch.optim.Optimizer, gradients: St
     optimizer.zero_grad(set_to_none=True)
     losses, examples = {}, 0
     for task in tasks:
-        batch = sources[task].next().to(device)
+        whole = sources[task].next()
+        batch, scale = shard(whole, trainee.world)
+        batch = batch.to(device)
         with autocast(device, config.precision):
             loss = trainee.loss(task, batch)
         if not torch.isfinite(loss):
             raise diverged(f"loss became {loss.item()}", step, epoch, task, batch)
-        gradients.backward(task, loss)
-        losses[task] = loss.item()
-        examples += batch.size
+        gradients.backward(task, loss if scale == 1.0 else loss * scale)
+        losses[task] = global_mean(loss.item(), batch.size if scale else 0, trainee.world)
+        examples += whole.size
     projected = gradients.apply()
     if not clip_gradients(model, config.grad_clip):
         raise diverged(f"gradient of {nonfinite_gradient(model)} became non-finite", step, epoch,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from minbert_lab.config import NUM_CLASSES, PROFILES, RunConfig
 from minbert_lab.data.batch import Batch
@@ -19,6 +20,7 @@ from minbert_lab.regularizers import (
     StepOutputs,
     make_regularizer,
 )
+from minbert_lab.training.distributed import World, wrap
 
 
 @dataclass
@@ -37,6 +39,12 @@ class Trainee:
     losses: dict
     regularizers: dict[str, list]
     bregman: BregmanProximalPoint | None = None
+    world: World = field(default_factory=World)
+    step_model: nn.Module | None = None  # what a step calls: DDP around ``model``, or ``model``
+
+    def __post_init__(self) -> None:
+        if self.step_model is None:
+            self.step_model = self.model
 
     @property
     def forms(self) -> dict[str, str]:
@@ -49,8 +57,7 @@ class Trainee:
         The training step calls this once per task batch; it is also the seam tests use to
         inject faults into a step.
         """
-        embeddings = self.model.embed(batch)
-        outputs = self.model.forward_from_embeddings(batch, embeddings)
+        outputs, embeddings = self.step_model(batch, with_embeddings=True)
         loss = self.config.tasks[task].task_weight * self.losses[task](outputs, batch.labels)
         step = StepOutputs(self.model, batch, embeddings, outputs)
         for regularizer in self.regularizers[task]:
@@ -59,8 +66,13 @@ class Trainee:
 
 
 def build(config: RunConfig, data_dir: Path | str = DATA_DIR,
-          device: torch.device | str = "cpu") -> Trainee:
-    """Loads data and checkpoint and assembles the model for a resolved config."""
+          device: torch.device | str = "cpu", world: World | None = None) -> Trainee:
+    """Loads data and checkpoint and assembles the model for a resolved config.
+
+    Every rank of a distributed run builds the same model (same seed); then each rank but the
+    first reseeds, so that dropout draws other masks on every rank.
+    """
+    world = world or World()
     profile = PROFILES[config.profile]
     train = {t: load_split(t, "train", checkpoint=config.checkpoint,
                            limit=profile.train_examples, data_dir=data_dir) for t in config.tasks}
@@ -76,7 +88,10 @@ def build(config: RunConfig, data_dir: Path | str = DATA_DIR,
         losses[task] = make_loss(task, tc.loss, class_counts=class_counts(train[task])).to(device)
         own = make_regularizer(tc.regularizer, tc.reg_weight, task_kind=TASK_KINDS[task])
         regularizers[task] = [r for r in (own, bregman) if r is not None]
-    return Trainee(config, model, train, dev, losses, regularizers, bregman)
+    if world.rank:
+        torch.manual_seed(config.seed * 1_000_003 + world.rank)
+    return Trainee(config, model, train, dev, losses, regularizers, bregman, world,
+                   wrap(model, world, torch.device(device)))
 
 
 def class_counts(data: TaskSplit) -> list[int] | None:
