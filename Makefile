@@ -53,8 +53,9 @@ lint: install
 	$(PY) -m ruff check minbert_lab tests benchmarks
 
 bench: install data/manifest.json
-	HF_HUB_OFFLINE=1 $(PY) benchmarks/bench_training.py
-	HF_HUB_OFFLINE=1 $(PY) benchmarks/bench_epoch.py --data-dir data
+	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.bench_training
+	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.bench_qkv --threads 1,2
+	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.bench_epoch --data-dir data
 
 clean:
 	rm -rf data/raw data/clean data/cache data/manifest.json runs outputs

@@ -40,9 +40,9 @@ gpu="$("$PYTHON" -c 'import torch; print(torch.cuda.get_device_name(0))')"
 echo "GPU: $gpu; weights: $weights" >&2
 
 status=0
-"$PYTHON" benchmarks/bench_training.py --device cuda --bf16 --weights "$weights" \
+"$PYTHON" -m benchmarks.bench_training --device cuda --bf16 --weights "$weights" \
   --out "$OUT/RESULTS-gpu.md" --section "GPU, bf16 autocast ($gpu)" || status=$?
-"$PYTHON" benchmarks/bench_training.py --device cuda --weights "$weights" \
+"$PYTHON" -m benchmarks.bench_training --device cuda --weights "$weights" \
   --out "$OUT/RESULTS-gpu.md" --section "GPU, fp32 ($gpu)" || status=$?
 echo
 cat "$OUT/RESULTS-gpu.md" 2>/dev/null

@@ -1,7 +1,7 @@
 """Table 4 in the full profile (the paper's batch 64, lr 1e-5, 15 epochs, all data) on a GPU,
 row by row until a deadline; writes the rows it finished as Markdown.
 
-    python benchmarks/gpu_table4.py --checkpoint FOLDER --deadline-minutes 6 --out t4.md
+    python -m benchmarks.gpu_table4 --checkpoint FOLDER --deadline-minutes 6 --out t4.md
 """
 
 from __future__ import annotations

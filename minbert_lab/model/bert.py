@@ -1,153 +1,36 @@
 """The minBERT encoder: BERT in one readable file, loadable key for key from Hugging Face.
 
-Parameter names follow ``transformers``' ``modeling_bert.py`` exactly (``LayerNorm`` stays
-capitalised, ``attention.self.query`` keeps its odd ``self``), so a checkpoint's state dict
-copies in without a renaming table; see ``loading.py``. The maths follows BERT: post-LN
-residual blocks, exact (erf) GELU, absolute learned positions, no decoder and no cache.
+The modules are ``transformers``' ``modeling_bert.py`` ones, cut down to the encoder
+(``BertEmbeddings``, then per layer ``BertAttention`` = ``BertSelfAttention`` + ``BertSelfOutput``,
+``BertIntermediate``, ``BertOutput``; ``BertPooler``), and their attributes carry Hugging Face's
+names (``LayerNorm`` stays capitalised, ``attention.self.query`` keeps its odd ``self``), so a
+checkpoint's state dict copies in without a renaming table; see ``loading.py``. The maths follows
+BERT: post-LN residual blocks, exact (erf) GELU, absolute learned positions, no decoder and no
+cache.
 
 Speed (measured on the project's 2-core CPU, see ``benchmarks/RESULTS.md``): in a padded batch
-every layer but attention runs on the real tokens only (``Padding``); the query, key and value
-projections are one matmul; dropout draws its random mask four elements per 64-bit word; and CPU
-training computes attention explicitly, because SDPA has no CPU kernel with dropout.
+every layer but attention runs on the real tokens only (``padding.py``); dropout draws its random
+mask four elements per 64-bit word (``dropout.py``); and CPU training computes attention
+explicitly, because SDPA has no CPU kernel with dropout.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
-from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, resolve_checkpoint
+from minbert_lab.model.bert_config import ACTIVATIONS, BertConfig
+from minbert_lab.model.dropout import Dropout, dropout
 from minbert_lab.model.loading import load_weights
+from minbert_lab.model.padding import Padding
 
-ACTIVATIONS = {
-    "gelu": F.gelu,  # exact, via erf, as in the original BERT and HF's "gelu"
-    "relu": F.relu,
-    "gelu_new": partial(F.gelu, approximate="tanh"),  # GPT-2's tanh approximation
-}
 ATTN_IMPLEMENTATIONS = ("sdpa", "manual")
-
-
-@dataclass
-class BertConfig:
-    """The shape of a BERT encoder, with the field names of Hugging Face's ``config.json``."""
-
-    vocab_size: int = 30522
-    hidden_size: int = 768
-    num_hidden_layers: int = 12
-    num_attention_heads: int = 12
-    intermediate_size: int = 3072
-    hidden_act: str = "gelu"
-    hidden_dropout_prob: float = 0.1
-    attention_probs_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    layer_norm_eps: float = 1e-12
-    pad_token_id: int = 0
-
-    def __post_init__(self) -> None:
-        if self.hidden_size % self.num_attention_heads:
-            raise ValueError(
-                f"hidden_size ({self.hidden_size}) must be divisible by num_attention_heads"
-                f" ({self.num_attention_heads})"
-            )
-        if self.hidden_act not in ACTIVATIONS:
-            raise ValueError(
-                f"hidden_act must be one of {sorted(ACTIVATIONS)}, got {self.hidden_act!r}"
-            )
-        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> BertConfig:
-        """Builds a config from a ``config.json`` dict, ignoring keys it has no field for.
-
-        Raises:
-            ValueError: a value is invalid, or the checkpoint uses relative position embeddings,
-                which this encoder does not implement.
-        """
-        # Silently computing absolute positions for a relative-position model would be wrong.
-        position_type = values.get("position_embedding_type", "absolute")
-        if position_type != "absolute":
-            raise ValueError(f"position_embedding_type must be 'absolute', got {position_type!r}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
-
-    @classmethod
-    def from_folder(cls, folder: str | os.PathLike) -> BertConfig:
-        """Reads ``config.json`` from a Hugging Face model folder."""
-        return cls.from_dict(json.loads((Path(folder) / "config.json").read_text()))
-
-
-def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
-    """``F.dropout`` with a cheaper random mask on CPU.
-
-    On CPU ``F.dropout`` draws one float per element through ``bernoulli_`` (about 6 ns each here,
-    a tenth of a MiniLM training step). Reading each 64-bit word of the generator as four 16-bit
-    uniforms needs a quarter of the draws, at the price of rounding ``p`` to a multiple of 1/65536
-    (0.1 becomes 0.100006). ``torch.manual_seed`` still fixes the masks. Other devices keep
-    ``F.dropout``'s fused kernel.
-    """
-    if not training or p == 0.0:
-        return x
-    if x.device.type != "cpu":
-        return F.dropout(x, p, training=True)
-    n = x.numel()
-    words = torch.empty((n + 3) // 4, dtype=torch.int64).random_(-(2**63), None)  # all 64 bits
-    uniform = words.view(torch.int16)[:n].view(x.shape)  # each in [-32768, 32767]
-    keep = uniform >= round(p * 65536) - 32768  # True with probability 1 - p
-    return x * (keep * (1.0 / (1.0 - p)))  # one multiply in the backward pass, not two
-
-
-class Dropout(nn.Dropout):
-    """``nn.Dropout`` (same ``p``, same place in the module tree) running ``dropout`` above."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return dropout(x, self.p, self.training)
-
-
-@dataclass
-class Padding:
-    """Where a padded batch's N real tokens sit in its (B, T) grid.
-
-    Everything in a layer except attention works token by token, so it runs on the (N, H) real
-    tokens alone: a batch that is a quarter padding then costs a quarter less matmul. Attention
-    alone needs the grid, and gets it back with ``pad``.
-    """
-
-    mask: torch.Tensor  # (B, 1, 1, T) bool, True where the key is a real token
-    index: torch.Tensor  # (N,) positions of the real tokens in the flattened (B * T) grid
-
-    @classmethod
-    def of(cls, attention_mask: torch.Tensor | None) -> Padding | None:
-        """None for a batch without padding: it needs neither a mask nor packing."""
-        if attention_mask is None:
-            return None
-        index = attention_mask.flatten().nonzero().squeeze(1)  # waits for a GPU, once a batch
-        if len(index) == attention_mask.numel():
-            return None
-        return cls(attention_mask.bool()[:, None, None, :], index)
-
-    def unpad(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T, D) -> (N, D), the real tokens in order."""
-        return x.reshape(-1, x.size(-1)).index_select(0, self.index)
-
-    def pad(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, D) -> (B, T, D), zeros at the padded positions."""
-        B, T = self.mask.size(0), self.mask.size(-1)
-        # In place: index_copy (no underscore) would first copy the zeros.
-        grid = x.new_zeros(B * T, x.size(-1)).index_copy_(0, self.index, x)
-        return grid.view(B, T, -1)
 
 
 class BertEmbeddings(nn.Module):
@@ -175,34 +58,28 @@ class BertEmbeddings(nn.Module):
 
 
 class BertSelfAttention(nn.Module):
-    def __init__(self, config: BertConfig, attn_implementation: str):
+    """Multi-head scaled dot-product attention, SDPA and the explicit maths side by side."""
+
+    def __init__(self, config: BertConfig):
         super().__init__()
         self.query = nn.Linear(config.hidden_size, config.hidden_size)
         self.key = nn.Linear(config.hidden_size, config.hidden_size)
         self.value = nn.Linear(config.hidden_size, config.hidden_size)
-        self.n_head = config.num_attention_heads
+        self.num_attention_heads = config.num_attention_heads
+        # Attention dropout is a call, not a module: nn.Dropout would hold no state either.
         self.dropout_p = config.attention_probs_dropout_prob
-        self.attn_implementation = attn_implementation
 
-    def forward(self, x: torch.Tensor, padding: Padding | None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, padding: Padding | None, attn_implementation: str
+    ) -> torch.Tensor:
         """(B, T, H) -> (B, T, H), or, with ``padding``, (N, H) real tokens -> (N, H)."""
-        H = x.size(-1)
-        hs = H // self.n_head
-        # One (H -> 3H) matmul instead of three (H -> H) ones: fewer kernel launches on a GPU; on
-        # the 2-core CPU a wash (the matmul time saved about pays for the concatenation). The
-        # weights stay three parameters named as in Hugging Face, so state_dict() keeps its keys.
-        weight = torch.cat([self.query.weight, self.key.weight, self.value.weight])  # (3H, H)
-        bias = torch.cat([self.query.bias, self.key.bias, self.value.bias])  # (3H,)
-        qkv = F.linear(x, weight, bias)  # (B, T, 3H) or (N, 3H)
-        mask = None
-        if padding is not None:
-            qkv, mask = padding.pad(qkv), padding.mask  # (B, T, 3H), (B, 1, 1, T)
-        B, T, _ = qkv.shape
-        q, k, v = qkv.view(B, T, 3, self.n_head, hs).permute(2, 0, 3, 1, 4)  # 3 x (B, nh, T, hs)
+        q, k, v = self.project(x, padding)  # 3 x (B, nh, T, hs)
+        B, nh, T, hs = q.shape
+        mask = None if padding is None else padding.mask  # (B, 1, 1, T)
         dropout_p = self.dropout_p if self.training else 0.0
         # SDPA has no CPU kernel with dropout: it falls back to the explicit maths below, with
         # more masking work and a slower dropout mask, so CPU training takes the explicit path.
-        if self.attn_implementation == "sdpa" and not (dropout_p and x.device.type == "cpu"):
+        if attn_implementation == "sdpa" and not (dropout_p and x.device.type == "cpu"):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
         else:
             # The explicit path: for debugging, for reading off attention weights, and for CPU
@@ -215,20 +92,39 @@ class BertSelfAttention(nn.Module):
             att = F.softmax(att, dim=-1)
             att = dropout(att, dropout_p, self.training)
             y = att @ v  # (B, nh, T, hs)
-        y = y.transpose(1, 2).reshape(B, T, H)  # heads side by side again
-        return y if padding is None else padding.unpad(y)
+        y = y.transpose(1, 2).reshape(B, T, nh * hs)  # (B, T, H), heads side by side again
+        return y if padding is None else padding.unpad(y)  # (B, T, H) or (N, H)
+
+    def project(
+        self, x: torch.Tensor, padding: Padding | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The queries, keys and values of (B, T, H) or (N, H) tokens, each (B, nh, T, hs)."""
+        # Three (H -> H) matmuls, as in Hugging Face. One (H -> 3H) matmul on the weights
+        # concatenated at every call (minBERT's projection until issue #12) did not pay:
+        # benchmarks/bench_qkv.py ("Fused vs separate Q/K/V" in benchmarks/RESULTS.md) timed
+        # separate / fused at 0.99 for a training call and 1.03 for evaluation, one thread on
+        # the shared 2-core CPU. Fused won (1.24x) only with two threads oversubscribed by other
+        # processes, where two threads were 3.5x slower than one anyway.
+        linears = (self.query, self.key, self.value)
+        return tuple(self._heads(linear(x), padding) for linear in linears)
+
+    def _heads(self, x: torch.Tensor, padding: Padding | None) -> torch.Tensor:
+        if padding is not None:
+            x = padding.pad(x)  # (N, H) -> (B, T, H): attention needs the grid
+        B, T, H = x.shape
+        nh = self.num_attention_heads
+        return x.view(B, T, nh, H // nh).transpose(1, 2)  # (B, nh, T, hs)
 
 
-class BertAddNorm(nn.Module):
-    """Projects, drops out and adds the residual before LayerNorm: BERT's post-LN sublayer exit.
+class BertSelfOutput(nn.Module):
+    """BERT's post-LN sublayer exit: project, drop out, add the residual, then LayerNorm.
 
-    It is HF's ``BertSelfOutput`` (``attention.output``) and ``BertOutput`` (``output``) at once;
-    the two differ only in their input width.
+    ``in_features`` is the sublayer's width: H after attention (``attention.output``).
     """
 
-    def __init__(self, in_features: int, config: BertConfig):
+    def __init__(self, config: BertConfig, in_features: int | None = None):
         super().__init__()
-        self.dense = nn.Linear(in_features, config.hidden_size)
+        self.dense = nn.Linear(in_features or config.hidden_size, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = Dropout(config.hidden_dropout_prob)
 
@@ -236,26 +132,72 @@ class BertAddNorm(nn.Module):
         return self.LayerNorm(self.dropout(self.dense(x)) + residual)  # (B, T, H)
 
 
-class BertLayer(nn.Module):
-    def __init__(self, config: BertConfig, attn_implementation: str):
+class BertAttention(nn.Module):
+    def __init__(self, config: BertConfig):
         super().__init__()
-        H, D_ff = config.hidden_size, config.intermediate_size
-        # ModuleDicts only to reproduce HF's key paths: attention.self.*, intermediate.dense.*
-        self.attention = nn.ModuleDict(
-            {
-                "self": BertSelfAttention(config, attn_implementation),
-                "output": BertAddNorm(H, config),
-            }
-        )
-        self.intermediate = nn.ModuleDict({"dense": nn.Linear(H, D_ff)})
-        self.output = BertAddNorm(D_ff, config)
-        self.act = ACTIVATIONS[config.hidden_act]
+        self.self = BertSelfAttention(config)
+        self.output = BertSelfOutput(config)
 
-    def forward(self, x: torch.Tensor, padding: Padding | None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, padding: Padding | None, attn_implementation: str
+    ) -> torch.Tensor:
+        return self.output(self.self(x, padding, attn_implementation), x)  # (B, T, H)
+
+
+class BertIntermediate(nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.intermediate_size)
+        self.intermediate_act_fn = ACTIVATIONS[config.hidden_act]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.intermediate_act_fn(self.dense(x))  # (B, T, D_ff)
+
+
+class BertOutput(BertSelfOutput):
+    """The feed-forward sublayer's exit (``output``): the same step from the D_ff width."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config, in_features=config.intermediate_size)
+
+
+class BertLayer(nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.attention = BertAttention(config)
+        self.intermediate = BertIntermediate(config)
+        self.output = BertOutput(config)
+
+    def forward(
+        self, x: torch.Tensor, padding: Padding | None, attn_implementation: str
+    ) -> torch.Tensor:
         # x: (B, T, H), or (N, H) real tokens when the batch is padded; shapes below for the first.
-        x = self.attention["output"](self.attention["self"](x, padding), x)  # (B, T, H)
-        h = self.act(self.intermediate["dense"](x))  # (B, T, D_ff)
-        return self.output(h, x)  # (B, T, H)
+        x = self.attention(x, padding, attn_implementation)  # (B, T, H)
+        return self.output(self.intermediate(x), x)  # (B, T, H)
+
+
+class BertEncoder(nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.layer = nn.ModuleList(BertLayer(config) for _ in range(config.num_hidden_layers))
+
+    def forward(
+        self, hidden: torch.Tensor, attention_mask: torch.Tensor | None, attn_implementation: str
+    ) -> torch.Tensor:
+        padding = Padding.of(attention_mask)
+        x = hidden if padding is None else padding.unpad(hidden)  # (B, T, H) or (N, H)
+        for layer in self.layer:
+            x = layer(x, padding, attn_implementation)
+        return x if padding is None else padding.pad(x)  # (B, T, H)
+
+
+class BertPooler(nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.dense(hidden[:, 0]))  # (B, H), from the [CLS] position
 
 
 class MinBert(nn.Module):
@@ -276,18 +218,8 @@ class MinBert(nn.Module):
         super().__init__()
         self.config = config
         self.embeddings = BertEmbeddings(config)
-        self.encoder = nn.ModuleDict(
-            {
-                "layer": nn.ModuleList(
-                    BertLayer(config, attn_implementation) for _ in range(config.num_hidden_layers)
-                )
-            }
-        )
-        self.pooler = (
-            nn.ModuleDict({"dense": nn.Linear(config.hidden_size, config.hidden_size)})
-            if add_pooler
-            else None
-        )
+        self.encoder = BertEncoder(config)
+        self.pooler = BertPooler(config) if add_pooler else None
         self.set_attn_implementation(attn_implementation)
 
     @property
@@ -300,9 +232,8 @@ class MinBert(nn.Module):
             raise ValueError(
                 f"attn_implementation must be one of {list(ATTN_IMPLEMENTATIONS)}, got {name!r}"
             )
+        # Kept here only; encode hands it to every layer's attention.
         self._attn_implementation = name
-        for layer in self.encoder["layer"]:
-            layer.attention["self"].attn_implementation = name
 
     def embed(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None
@@ -328,11 +259,7 @@ class MinBert(nn.Module):
         Returns:
             (B, T, H) last hidden state; zero at padded positions, which are never computed.
         """
-        padding = Padding.of(attention_mask)
-        x = hidden if padding is None else padding.unpad(hidden)  # (B, T, H) or (N, H)
-        for layer in self.encoder["layer"]:
-            x = layer(x, padding)
-        return x if padding is None else padding.pad(x)
+        return self.encoder(hidden, attention_mask, self._attn_implementation)
 
     def forward(
         self,
@@ -351,7 +278,7 @@ class MinBert(nn.Module):
         """
         if self.pooler is None:
             raise RuntimeError("this MinBert has no pooler: it was built with add_pooler=False")
-        return torch.tanh(self.pooler["dense"](hidden[:, 0]))  # (B, H)
+        return self.pooler(hidden)  # (B, H)
 
     @classmethod
     def from_pretrained(

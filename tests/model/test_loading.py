@@ -1,4 +1,4 @@
-"""Checkpoint loading names what does not fit; the encoder's public surface has the right shapes."""
+"""Checkpoint loading: a key-for-key copy that names whatever does not fit."""
 
 from __future__ import annotations
 
@@ -33,14 +33,6 @@ def _write(folder, state, config: BertConfig = TINY, extra_config: dict | None =
     (folder / "config.json").write_text(json.dumps(values))
     save_file({k: v.contiguous() for k, v in state.items()}, folder / "model.safetensors")
     return folder
-
-
-def _batch(B: int = 3, T: int = 7) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(0)
-    mask = (torch.arange(T) < torch.tensor([T, 3, 5])[:B, None]).long()  # (B, T)
-    ids = torch.randint(1, TINY.vocab_size, (B, T), generator=g) * mask
-    types = (torch.arange(T) >= 2).long().expand(B, T) * mask
-    return ids, mask, types
 
 
 def test_missing_key_is_named(tmp_path):
@@ -123,86 +115,15 @@ def test_missing_weights_is_file_not_found(tmp_path):
         MinBert.from_pretrained(folder)
 
 
-def test_dropout_override_reaches_the_modules(tmp_path):
-    folder = _write(tmp_path / "ckpt", _state())
-    model = MinBert.from_pretrained(
-        folder, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.25
-    )
-    assert (model.config.hidden_dropout_prob, model.config.attention_probs_dropout_prob) == (
-        0.0,
-        0.25,
-    )
-    dropouts = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
-    assert len(dropouts) == 1 + 2 * TINY.num_hidden_layers  # embeddings, 2 per layer
-    assert all(m.p == 0.0 for m in dropouts)
-    assert [layer.attention["self"].dropout_p for layer in model.encoder["layer"]] == [0.25, 0.25]
-    # Without overrides the checkpoint's values stand.
-    assert MinBert.from_pretrained(folder).config.hidden_dropout_prob == 0.1
-
-
-@pytest.mark.parametrize("attn", ["sdpa", "manual"])
-def test_shapes_and_embed_encode_split(attn):
-    model = MinBert(TINY, attn_implementation=attn).eval()
-    ids, mask, types = _batch()
-    with torch.no_grad():
-        embedded = model.embed(ids, types)
-        hidden = model.encode(embedded, mask)
-        pooled = model.pool(hidden)
-        assert embedded.shape == hidden.shape == (3, 7, TINY.hidden_size)
-        assert pooled.shape == (3, TINY.hidden_size)
-        torch.testing.assert_close(model(ids, mask, types), hidden, rtol=0, atol=0)
-        # Token types default to segment 0.
-        torch.testing.assert_close(model.embed(ids), model.embed(ids, torch.zeros_like(ids)))
-
-
-def test_attention_paths_agree_and_switch_after_construction():
-    model = MinBert(TINY).eval()
-    ids, mask, types = _batch()
-    with torch.no_grad():
-        fused = model(ids, mask, types)
-        model.set_attn_implementation("manual")
-        assert model.attn_implementation == "manual"
-        assert all(
-            layer.attention["self"].attn_implementation == "manual"
-            for layer in model.encoder["layer"]
-        )
-        manual = model(ids, mask, types)
-    real = mask.bool()
-    torch.testing.assert_close(fused[real], manual[real], atol=1e-5, rtol=0)
-    with pytest.raises(ValueError, match=r"\['sdpa', 'manual'\]"):
-        model.set_attn_implementation("flash")
-
-
-def test_padding_does_not_leak_into_real_tokens():
-    model = MinBert(TINY).eval()
-    ids, mask, types = _batch()
-    with torch.no_grad():
-        short = model(ids[1:2, :3], mask[1:2, :3], types[1:2, :3])
-        padded = model(ids[1:2], mask[1:2], types[1:2])
-    torch.testing.assert_close(padded[:, :3], short, atol=1e-5, rtol=0)
-
-
-def test_config_validation_and_unknown_keys():
-    with pytest.raises(ValueError, match="divisible"):
-        dataclasses.replace(TINY, num_attention_heads=3)
-    with pytest.raises(ValueError, match=r"\['gelu', 'gelu_new', 'relu'\]"):
-        dataclasses.replace(TINY, hidden_act="swish")
-    with pytest.raises(ValueError, match="absolute"):
-        BertConfig.from_dict({"position_embedding_type": "relative_key"})
-    values = {**dataclasses.asdict(TINY), "architectures": ["BertModel"], "model_type": "bert"}
-    assert BertConfig.from_dict(values) == TINY
-
-
-@pytest.mark.parametrize("attn", ["sdpa", "manual"])
-def test_train_mode_drops_out_and_gradients_reach_a_perturbed_embedding(attn):
-    """What SMART needs: a perturbation of ``embed``'s output gets a gradient through ``encode``."""
-    model = MinBert(TINY, attn_implementation=attn).train()
-    ids, mask, types = _batch()
-    embedded = model.embed(ids, types)
-    noise = torch.zeros_like(embedded, requires_grad=True)
-    hidden = model.encode(embedded + noise, mask)
-    hidden[mask.bool()].pow(2).sum().backward()
-    assert noise.grad is not None and noise.grad[mask.bool()].abs().sum() > 0
-    assert model.embeddings.word_embeddings.weight.grad is not None
-    with torch.no_grad():  # dropout is on in training mode, so two passes differ
-        assert not torch.equal(model(ids, mask, types), model(ids, mask, types))
+def test_bin_checkpoint_loads_the_same(tmp_path):
+    """The legacy ``pytorch_model.bin`` (read with ``weights_only``) loads what safetensors does."""
+    state = _state(seed=7)
+    from_safetensors = MinBert.from_pretrained(_write(tmp_path / "safetensors", state))
+    folder = _write(tmp_path / "bin", state)
+    (folder / "model.safetensors").unlink()
+    torch.save(state, folder / "pytorch_model.bin")
+    from_bin = MinBert.from_pretrained(folder)
+    for (key, a), (_, b) in zip(
+        from_bin.state_dict().items(), from_safetensors.state_dict().items(), strict=True
+    ):
+        assert torch.equal(a, b), key

@@ -1,9 +1,8 @@
-"""``benchmarks/bench_training.py --quick`` runs end to end and writes its section of a results
-file without touching the others. No timings are checked: they depend on the machine."""
+"""``python -m benchmarks.bench_training --quick`` runs end to end and writes its section of a
+results file without touching the others. No timings are checked: they depend on the machine."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -12,16 +11,10 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_training.py"
+from benchmarks.bench_training import parse_args, weights_description
+
+REPO = Path(__file__).resolve().parents[2]
 OTHER = "## End-to-end epoch: bucketed dynamic padding vs pad-to-128\n\n| kept | table |\n"
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.slow
@@ -29,12 +22,13 @@ def test_quick_run_writes_its_section_and_keeps_the_others(tmp_path):
     out = tmp_path / "RESULTS.md"
     out.write_text("# Benchmark results\n\n" + OTHER)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, str(SCRIPT), "--quick", "--out", str(out)]
-    subprocess.run(command, check=True, env=env, timeout=600, capture_output=True)
+    command = [sys.executable, "-m", "benchmarks.bench_training", "--quick", "--out", str(out)]
+    subprocess.run(command, check=True, env=env, cwd=REPO, timeout=600, capture_output=True)
 
     text = out.read_text()
     assert OTHER in text
     section = text[text.index("## Training step and evaluation forward vs transformers: CPU") :]
+    assert "`python -m benchmarks.bench_training --quick --out " in section
     lines = section.splitlines()
     start = lines.index("| --- | --- | --- | ---: | ---: | ---: | ---: |") + 1
     table = lines[start : lines.index("", start)]  # the timings, up to the blank line after them
@@ -56,16 +50,9 @@ def test_quick_run_writes_its_section_and_keeps_the_others(tmp_path):
     assert "| total |" in section
 
 
-def test_replace_section_replaces_only_its_own_section():
-    replace_section = _load_script().replace_section
-    heading = "## Training step and evaluation forward vs transformers: CPU"
-    text = "# Benchmark results\n\n" + OTHER
-    once = replace_section(text, heading, "first")
-    twice = replace_section(once, heading, "second")
-    assert twice.count(heading) == 1 and "first" not in twice and "second" in twice
-    assert OTHER in twice
-    # A GPU section beside it stays, and the CPU section keeps its place before it.
-    with_gpu = replace_section(twice, heading.replace("CPU", "GPU"), "gpu numbers")
-    again = replace_section(with_gpu, heading, "third")
-    assert again.index(heading) < again.index(heading.replace("CPU", "GPU"))
-    assert "gpu numbers" in again and "third" in again and "second" not in again
+def test_arguments_and_the_weights_they_describe():
+    args = parse_args(["--quick", "--out", "r.md"])
+    assert args.argv == ["--quick", "--out", "r.md"] and args.repeats is None
+    assert "sanity run" in weights_description(args)
+    assert weights_description(parse_args(["--weights", "random"])).startswith("random weights")
+    assert weights_description(parse_args([])) == "all-MiniLM-L6-v2 weights"
