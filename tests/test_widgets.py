@@ -9,7 +9,8 @@ from fake_runs import fake_result
 
 import minbert_lab.widgets as widgets
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.widgets import MULTITASK_BASE, AblationExplorer
+from minbert_lab.experiments.grids import table4_base_tasks
+from minbert_lab.widgets import AblationExplorer
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_multitask_keeps_the_other_tasks_best_setups(tmp_path):
     explorer.ordering.value = "sequential"
     explorer.shared_trunk.value = True
     config = explorer.config()
-    assert config.tasks == {**MULTITASK_BASE, "sst": TaskConfig("linear", "ce")}
+    assert config.tasks == {**table4_base_tasks(), "sst": TaskConfig("linear", "ce")}
     assert config.ordering.name == "sequential" and config.shared_trunk
     explorer.multitask.value = False
     assert explorer.config().ordering.name == "shuffled" and not explorer.config().shared_trunk

@@ -98,13 +98,10 @@ class StudySettings:
 
     def provenance(self) -> str:
         """Profile, checkpoint and data split, in one line for a figure's footer."""
-        p = PROFILES[self.profile]
-        sizes = (f"{p.train_examples:,} train / {p.dev_examples:,} dev examples per task"
-                 if p.train_examples else "all data")
-        epochs = f"{p.epochs} epoch{'s' if p.epochs != 1 else ''}"
+        # A smoke figure can end up anywhere; its footer says first that it means nothing.
         warning = "SMOKE PROFILE, NUMBERS MEANINGLESS: " if self.profile == "smoke" else ""
-        return (f"{warning}minBERT Lab, {self.profile} profile ({sizes}, {epochs}, {p.precision})"
-                f"; checkpoint {self.checkpoint}; {self.data_note()}")
+        return (f"{warning}minBERT Lab, {PROFILES[self.profile].summary()}; checkpoint "
+                f"{self.checkpoint}; {self.data_note()}")
 
     def data_note(self) -> str:
         try:
