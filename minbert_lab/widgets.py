@@ -26,6 +26,7 @@ import ipywidgets as W
 import pandas as pd
 
 from minbert_lab.analysis.closest import ClosestRow, closest_paper_row, comparison_frame
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import (
     HEAD_LABELS,
     HEADS,
@@ -61,13 +62,16 @@ class AblationExplorer:
 
     Args:
         profile: the profile selected at start.
+        checkpoint: the pretrained model every run starts from (a notebook's ``CHECKPOINT``).
         data_dir: prepared data.
         runs_dir: the run cache shared with the notebooks.
         progress: show tqdm's progress bar while training.
     """
 
-    def __init__(self, *, profile: str = "quick", data_dir: Path | str = "data",
-                 runs_dir: Path | str = "runs", progress: bool = True) -> None:
+    def __init__(self, *, profile: str = "quick", checkpoint: str = DEFAULT_CHECKPOINT,
+                 data_dir: Path | str = "data", runs_dir: Path | str = "runs",
+                 progress: bool = True) -> None:
+        self.checkpoint = checkpoint
         self.data_dir, self.runs_dir, self.progress = Path(data_dir), Path(runs_dir), progress
         self.task = self._control(W.Dropdown, "task",
                                   options=[(TASK_TITLES[t], t) for t in TASKS], value="sst")
@@ -141,8 +145,9 @@ class AblationExplorer:
         # shares its cache entry with the paper tables' single-task rows.
         ordering = self.ordering.value if multitask else RunConfig().ordering
         shared = multitask and bool(self.shared_trunk.value)
-        return RunConfig(tasks=tasks, profile=self.profile.value, dropout=float(self.dropout.value),
-                         ordering=ordering, shared_trunk=shared, seed=int(self.seed.value))
+        return RunConfig(tasks=tasks, profile=self.profile.value, checkpoint=self.checkpoint,
+                         dropout=float(self.dropout.value), ordering=ordering,
+                         shared_trunk=shared, seed=int(self.seed.value))
 
     # ------------------------------------------------------------------ the Run callback
 
@@ -235,7 +240,8 @@ def _describe(config: RunConfig) -> str:
     for task, tc in config.tasks.items():
         reg = f" + {tc.regularizer} ({tc.reg_weight:g})" if tc.regularizer != "none" else ""
         parts.append(f"{task}: {tc.head} + {tc.loss}{reg}")
-    extra = [f"dropout {config.dropout}", f"seed {config.seed}", f"profile {config.profile}"]
+    extra = [f"dropout {config.dropout}", f"seed {config.seed}", f"profile {config.profile}",
+             f"checkpoint {config.checkpoint}"]
     if config.multitask:
         extra[:0] = [f"{config.ordering} ordering"] + (["shared linear"] if config.shared_trunk
                                                         else [])
