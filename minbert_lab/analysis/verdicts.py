@@ -131,10 +131,10 @@ def claims_table(results: Mapping[str, Sequence[dict]], table: str, *, profile: 
 def claim_lines(claims: pd.DataFrame, indent: str = "") -> list[str]:
     """Markdown bullets: how the claims were tested, each claim's verdict, and the count."""
     a = claims.attrs
-    seeds = f"{a['seeds']} seed{'s' if a['seeds'] != 1 else ''}"
-    lines = [f"{indent}- **The paper's comparisons**, tested over {seeds} (difference averaged "
-             f"over seeds; {a['level']:.0%} interval and p-value from {a['resamples']:,} paired "
-             "bootstrap resamples of the dev examples):"]
+    over = (f"over {a['seeds']} seeds (difference averaged over seeds; " if a["seeds"] > 1
+            else "on one seed's runs (")
+    lines = [f"{indent}- **The paper's comparisons**, tested {over}{a['level']:.0%} interval and "
+             f"p-value from {a['resamples']:,} paired bootstrap resamples of the dev examples):"]
     for row in claims.to_dict("records"):
         paper = "" if pd.isna(row["paper"]) else f"paper {row['paper']:+.3f}, "
         lines.append(f"{indent}  - {row['claim']} ({METRIC_NAMES[row['metric']]}): {paper}ours "

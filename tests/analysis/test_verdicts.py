@@ -55,6 +55,7 @@ def test_claims_are_judged_by_the_bootstrap_in_one_vocabulary(table1_runs):
     assert claims["paper"].tolist() == pytest.approx([0.527 - 0.512, 0.520 - 0.512])
     assert claims["ours"].tolist() == pytest.approx([1.0 - 0.4, 0.0 - 0.4])
     assert (claims["p_value"] < 0.05).all() and claims.attrs["seeds"] == 1
+    assert "tested on one seed's runs" in claims_reading(claims)
 
 
 def test_identical_runs_are_not_significant_over_seeds():
@@ -64,7 +65,7 @@ def test_identical_runs_are_not_significant_over_seeds():
     assert len(claims) == 3 and set(claims["verdict"]) == {NOT_SIGNIFICANT}
     assert claims.loc[0, "paper"] == pytest.approx(0.731 - 0.539)
     text = claims_reading(claims)
-    assert "2 seeds" in text and f"3 {NOT_SIGNIFICANT}" in text and "meaningless" in text
+    assert "over 2 seeds" in text and f"3 {NOT_SIGNIFICANT}" in text and "meaningless" in text
     with pytest.raises(ValueError, match="table='9'"):
         claims_table(results, "9", profile="smoke")
 

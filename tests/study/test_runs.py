@@ -64,3 +64,14 @@ def test_best_label_and_unknown_rows(tmp_path):
         best_label(frame, "sst_acc")
     with pytest.raises(ValueError, match="not rows of table 4"):
         load_rows(_study(tmp_path), "4", ["No such row"])
+
+
+def test_grid_results_are_the_grid_over_the_studys_seeds(tmp_path, monkeypatch):
+    def run_seeds(configs, seeds, **kwargs):
+        return {label: [{"seed": s, "config": c} for s in seeds] for label, c in configs.items()}
+
+    monkeypatch.setattr(runs, "run_seeds", run_seeds)
+    results = runs.grid_results(_study(tmp_path, seeds=(0, 2)), "1")
+    assert list(results) == ["cross entropy loss", "cross entropy loss + SMART (lambda=3)",
+                             "cross entropy loss + L2"]
+    assert [r["seed"] for r in results["cross entropy loss"]] == [0, 2]
