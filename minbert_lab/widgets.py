@@ -25,8 +25,8 @@ from pathlib import Path
 import ipywidgets as W
 import pandas as pd
 
-from minbert_lab.analysis.banner import profile_caveat
 from minbert_lab.analysis.closest import ClosestRow, closest_paper_row, comparison_frame
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import (
     HEAD_LABELS,
     HEADS,
@@ -40,7 +40,8 @@ from minbert_lab.config import (
     TaskConfig,
 )
 from minbert_lab.experiments.cache import result_path, run_or_load
-from minbert_lab.experiments.grids import L2_WEIGHT
+from minbert_lab.experiments.grids import L2_WEIGHT, table4_base_tasks
+from minbert_lab.experiments.tables import profile_note
 from minbert_lab.plots.curves import plot_training_curves
 
 LOSS_TITLES = {"cross_entropy": "cross-entropy",
@@ -51,11 +52,6 @@ LOSS_TITLES = {"cross_entropy": "cross-entropy",
 # not given, so grids.L2_WEIGHT). Picking a regulariser sets this weight; it can be edited.
 PAPER_REG_WEIGHTS = {("smart", "sst"): 3.0, ("smart", "para"): 0.5, ("smart", "sts"): 1.0,
                      ("l2", "sst"): L2_WEIGHT, ("l2", "para"): L2_WEIGHT, ("l2", "sts"): L2_WEIGHT}
-# In multitask mode the other two tasks keep the paper's best single-task setups (the
-# starting point of its Table 4); the controls edit the chosen task only.
-MULTITASK_BASE = {"sst": TaskConfig("linear", "cross_entropy", "smart", 3.0),
-                  "para": TaskConfig("cross_encoder", "bce", "l2", L2_WEIGHT),
-                  "sts": TaskConfig("cross_encoder", "mse")}
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 _STYLE = {"description_width": "110px"}
 _LAYOUT = W.Layout(width="330px")
@@ -66,13 +62,16 @@ class AblationExplorer:
 
     Args:
         profile: the profile selected at start.
+        checkpoint: the pretrained model every run starts from (a notebook's ``CHECKPOINT``).
         data_dir: prepared data.
         runs_dir: the run cache shared with the notebooks.
         progress: show tqdm's progress bar while training.
     """
 
-    def __init__(self, *, profile: str = "quick", data_dir: Path | str = "data",
-                 runs_dir: Path | str = "runs", progress: bool = True) -> None:
+    def __init__(self, *, profile: str = "quick", checkpoint: str = DEFAULT_CHECKPOINT,
+                 data_dir: Path | str = "data", runs_dir: Path | str = "runs",
+                 progress: bool = True) -> None:
+        self.checkpoint = checkpoint
         self.data_dir, self.runs_dir, self.progress = Path(data_dir), Path(runs_dir), progress
         self.task = self._control(W.Dropdown, "task",
                                   options=[(TASK_TITLES[t], t) for t in TASKS], value="sst")
@@ -139,13 +138,16 @@ class AblationExplorer:
         chosen = TaskConfig(self.head.value, self.loss.value, self.regularizer.value,
                             float(self.reg_weight.value))
         multitask = bool(self.multitask.value)
-        tasks = {**MULTITASK_BASE, task: chosen} if multitask else {task: chosen}
+        # Multitask: the other two tasks keep the paper's best single-task setups (where its
+        # Table 4 starts); the controls edit the chosen task only.
+        tasks = {**table4_base_tasks(), task: chosen} if multitask else {task: chosen}
         # A single-task run keeps the config defaults for the multitask-only settings, so it
         # shares its cache entry with the paper tables' single-task rows.
         ordering = self.ordering.value if multitask else RunConfig().ordering
         shared = multitask and bool(self.shared_trunk.value)
-        return RunConfig(tasks=tasks, profile=self.profile.value, dropout=float(self.dropout.value),
-                         ordering=ordering, shared_trunk=shared, seed=int(self.seed.value))
+        return RunConfig(tasks=tasks, profile=self.profile.value, checkpoint=self.checkpoint,
+                         dropout=float(self.dropout.value), ordering=ordering,
+                         shared_trunk=shared, seed=int(self.seed.value))
 
     # ------------------------------------------------------------------ the Run callback
 
@@ -195,7 +197,7 @@ class AblationExplorer:
         table = self.comparison.to_html(index=False, border=0, float_format="{:.3f}".format)
         return (
             f"<h4>Result — {html.escape(_describe(config))}</h4>"
-            f"<p><i>{html.escape(profile_caveat(config.profile))}</i></p>"
+            f"<p><i>{html.escape(profile_note(config.profile))}.</i></p>"
             f"<p>best epoch {metrics['epoch'] + 1} of {config.resolved().epochs}: {shown}</p>"
             f"<p>Paper's closest row: {html.escape(self.closest.describe())}.</p>"
             f"{table}"
@@ -238,7 +240,8 @@ def _describe(config: RunConfig) -> str:
     for task, tc in config.tasks.items():
         reg = f" + {tc.regularizer} ({tc.reg_weight:g})" if tc.regularizer != "none" else ""
         parts.append(f"{task}: {tc.head} + {tc.loss}{reg}")
-    extra = [f"dropout {config.dropout}", f"seed {config.seed}", f"profile {config.profile}"]
+    extra = [f"dropout {config.dropout}", f"seed {config.seed}", f"profile {config.profile}",
+             f"checkpoint {config.checkpoint}"]
     if config.multitask:
         extra[:0] = [f"{config.ordering} ordering"] + (["shared linear"] if config.shared_trunk
                                                         else [])

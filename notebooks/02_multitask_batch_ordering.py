@@ -23,22 +23,24 @@
 # %% tags=["parameters"]
 import os
 
-PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | full
-CHECKPOINT = "minilm-l6"
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+
+PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
+CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
 SEEDS = [0]
 
 # %%
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from minbert_lab.analysis.banner import banner
 from minbert_lab.analysis.overview import batches_per_epoch, ordering_counts
-from minbert_lab.analysis.readings import curves_reading, table_reading
-from minbert_lab.analysis.settings import StudySettings
-from minbert_lab.analysis.tables import load_rows, run_table
+from minbert_lab.analysis.verdicts import curves_reading, table_reading
 from minbert_lab.experiments.tables import caption
 from minbert_lab.plots.curves import plot_training_curves
 from minbert_lab.plots.ordering import plot_batch_composition
+from minbert_lab.study.banner import banner
+from minbert_lab.study.runs import grid_results, load_rows, run_table
+from minbert_lab.study.settings import StudySettings
 from minbert_lab.training.ordering import compositions
 
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
@@ -85,12 +87,15 @@ display(fig3, Markdown(curves_reading(runs)))
 # The paper's story: shuffled batches rescue the sequential baseline (composite 0.539 →
 # 0.731); SMART on SST hurts in the multitask model (0.746 without it); a shared linear layer
 # gives the best model (0.747). Its "STS Acc" column is SST accuracy. How we read its
-# ambiguous rows is written in `minbert_lab/experiments/grids.py`.
+# ambiguous rows is written in `minbert_lab/experiments/grids.py`. The paper's comparisons are
+# tested as in notebook 04 (a paired bootstrap over the dev examples), here on this notebook's
+# seeds.
 
 # %%
 table4 = run_table(study, "4")
 study.save_table(table4, "table4")
-display(table4, Markdown(caption(table4)), Markdown(table_reading(table4, study.data_dir)))
+display(table4, Markdown(caption(table4)),
+        Markdown(table_reading(table4, grid_results(study, "4"), study.data_dir)))
 
 # %% [markdown]
 # Saved:

@@ -24,8 +24,10 @@
 # %% tags=["parameters"]
 import os
 
-PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | full
-CHECKPOINT = "minilm-l6"
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+
+PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
+CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
 SEEDS = [0]
 N_EXAMPLES = 5  # rows per error table
 
@@ -34,7 +36,6 @@ N_EXAMPLES = 5  # rows per error table
 import pandas as pd
 from IPython.display import Markdown, display
 
-from minbert_lab.analysis.banner import banner
 from minbert_lab.analysis.errors import (
     class_frequencies,
     confident_errors,
@@ -44,9 +45,10 @@ from minbert_lab.analysis.errors import (
     sst_frequency_reading,
 )
 from minbert_lab.analysis.overview import read_clean, train_labels
-from minbert_lab.analysis.settings import StudySettings
-from minbert_lab.analysis.tables import best_label, load_rows, run_table
 from minbert_lab.plots.confusion import plot_confusion, plot_sst_confusion
+from minbert_lab.study.banner import banner
+from minbert_lab.study.runs import best_label, load_rows, run_table
+from minbert_lab.study.settings import StudySettings
 
 pd.set_option("display.max_colwidth", None)  # the error tables show whole sentences
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)

@@ -34,8 +34,10 @@
 # %% tags=["parameters"]
 import os
 
-PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | full
-CHECKPOINT = "minilm-l6"
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+
+PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
+CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
 SEEDS = [0, 1, 2] if PROFILE != "smoke" else [0, 1]  # smoke: two are enough to test the code
 RESAMPLES = 2000  # paired bootstrap resamples of the dev examples
 
@@ -43,9 +45,7 @@ RESAMPLES = 2000  # paired bootstrap resamples of the dev examples
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from minbert_lab.analysis.banner import banner
-from minbert_lab.analysis.claims import claims_reading, claims_table
-from minbert_lab.analysis.class_balance import balance_reading, recall_frame, recall_table
+from minbert_lab.analysis.class_balance import recall_frame, recall_table
 from minbert_lab.analysis.conflict import (
     conflict_frame,
     conflict_reading,
@@ -53,21 +53,12 @@ from minbert_lab.analysis.conflict import (
     layer_table,
 )
 from minbert_lab.analysis.cost import cost_frame, cost_reading
-from minbert_lab.analysis.settings import StudySettings
-from minbert_lab.analysis.significance import (
-    SST_MACRO_RECALL,
-    compare,
-    marked_summary,
-    seed_summary,
+from minbert_lab.analysis.verdicts import (
+    balance_reading,
+    claims_reading,
+    claims_table,
+    comparison_reading,
 )
-from minbert_lab.analysis.tables import (
-    best_label,
-    grid_results,
-    run_configs,
-    run_seeded,
-    run_table,
-)
-from minbert_lab.analysis.verdicts import comparison_reading
 from minbert_lab.experiments.beyond import (
     ALL_TASKS,
     BALANCED,
@@ -87,6 +78,11 @@ from minbert_lab.plots.class_balance import plot_class_balance
 from minbert_lab.plots.conflict import plot_conflict
 from minbert_lab.plots.cost import plot_score_vs_cost
 from minbert_lab.plots.intervals import plot_intervals
+from minbert_lab.stats.significance import compare, marked_summary, seed_summary
+from minbert_lab.study.banner import banner
+from minbert_lab.study.runs import best_label, grid_results, run_configs, run_seeded, run_table
+from minbert_lab.study.settings import StudySettings
+from minbert_lab.training.metrics import METRICS, SST_MACRO_RECALL
 
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
 display(Markdown(banner(study)))
@@ -128,15 +124,14 @@ display(fig6, Markdown(conflict_reading(conflict_table, layers, study.profile)),
 # ## 2 — PCGrad vs shuffled batches
 #
 # Mean and 95% interval over seeds for each metric; then the paired bootstrap over dev
-# examples for the differences that matter. "n.s." marks a difference the data cannot tell
-# from zero.
+# examples for the differences that matter. *not significant* marks a difference the data
+# cannot tell from zero.
 
 # %%
-metrics = ["sst_acc", "para_acc", "sts_pearson", "score"]
-surgery_summary = seed_summary(surgery, metrics)
+surgery_summary = seed_summary(surgery, METRICS)
 surgery_tests = compare(surgery, [(PCGRAD, SHUFFLED), (PCGRAD, ALL_TASKS), (ALL_TASKS, SHUFFLED)],
                         ["score", "sst_acc"], resamples=RESAMPLES)
-fig7 = plot_intervals(surgery_summary, metrics, title="PCGrad vs shuffled batches")
+fig7 = plot_intervals(surgery_summary, METRICS, title="PCGrad vs shuffled batches")
 study.save_figure(fig7, "fig7-pcgrad-vs-shuffled")
 study.save_table(surgery_summary, "pcgrad-seeds")
 study.save_table(surgery_tests, "pcgrad-bootstrap")
@@ -183,7 +178,7 @@ table4_runs = grid_results(study, "4")
 table4_marked = marked_summary(table4_runs, "score", reference=best_label(table4),
                                resamples=RESAMPLES)
 table4_claims = claims_table(table4_runs, "4", profile=study.profile, resamples=RESAMPLES)
-fig9 = plot_intervals(seed_summary(table4_runs, metrics), metrics, title="Table 4 over seeds")
+fig9 = plot_intervals(seed_summary(table4_runs, METRICS), METRICS, title="Table 4 over seeds")
 study.save_figure(fig9, "fig9-table4-intervals")
 study.save_table(table4_marked, "table4-vs-best")
 study.save_table(table4_claims, "table4-claims")

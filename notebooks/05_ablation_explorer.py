@@ -28,24 +28,27 @@
 # %% tags=["parameters"]
 import os
 
-PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | full
-CHECKPOINT = "minilm-l6"
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+
+PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
+CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
 SEEDS = [0]
 
 # %%
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from minbert_lab.analysis.banner import banner
-from minbert_lab.analysis.settings import StudySettings
+from minbert_lab.study.banner import banner
+from minbert_lab.study.settings import StudySettings
 from minbert_lab.widgets import AblationExplorer
 
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
 display(Markdown(banner(study)))
 
 # %%
-explorer = AblationExplorer(profile=study.profile, data_dir=study.data_dir,
-                            runs_dir=study.runs_dir, progress=study.progress)
+explorer = AblationExplorer(profile=study.profile, checkpoint=study.checkpoint,
+                            data_dir=study.data_dir, runs_dir=study.runs_dir,
+                            progress=study.progress)
 explorer.seed.value = study.seeds[0]
 explorer
 

@@ -62,6 +62,13 @@ _STS = {"ids": [f"t{i}" for i in range(6)], "labels": [4.0, 3.0, 2.0, 1.0, 2.5, 
 PREDICTIONS = {"sst": _SST, "para": _PARA, "sts": _STS}
 
 
+def with_predictions(result: dict, task: str, predictions: list) -> dict:
+    """``result`` with other dev predictions for ``task`` (the same examples and labels)."""
+    stored = {**result["predictions"][task], "predictions": list(predictions),
+              "scores": [float(p) for p in predictions]}
+    return {**result, "predictions": {**result["predictions"], task: stored}}
+
+
 def dev_frames() -> dict[str, pd.DataFrame]:
     """Dev sentences for every predicted id (``id, sentence1, sentence2, label``)."""
     frames = {}

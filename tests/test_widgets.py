@@ -9,7 +9,8 @@ from fake_runs import fake_result
 
 import minbert_lab.widgets as widgets
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.widgets import MULTITASK_BASE, AblationExplorer
+from minbert_lab.experiments.grids import table4_base_tasks
+from minbert_lab.widgets import AblationExplorer
 
 
 @pytest.fixture
@@ -25,9 +26,9 @@ def fake_runs(monkeypatch: pytest.MonkeyPatch) -> list[RunConfig]:
     return asked
 
 
-def _explorer(tmp_path: Path, data_dir: Path | None = None) -> AblationExplorer:
+def _explorer(tmp_path: Path, data_dir: Path | None = None, **kwargs) -> AblationExplorer:
     return AblationExplorer(profile="smoke", data_dir=data_dir or tmp_path / "data",
-                            runs_dir=tmp_path / "runs", progress=False)
+                            runs_dir=tmp_path / "runs", progress=False, **kwargs)
 
 
 def test_starts_on_table_1s_first_row(tmp_path):
@@ -63,7 +64,7 @@ def test_multitask_keeps_the_other_tasks_best_setups(tmp_path):
     explorer.ordering.value = "sequential"
     explorer.shared_trunk.value = True
     config = explorer.config()
-    assert config.tasks == {**MULTITASK_BASE, "sst": TaskConfig("linear", "ce")}
+    assert config.tasks == {**table4_base_tasks(), "sst": TaskConfig("linear", "ce")}
     assert config.ordering.name == "sequential" and config.shared_trunk
     explorer.multitask.value = False
     assert explorer.config().ordering.name == "shuffled" and not explorer.config().shared_trunk
@@ -92,6 +93,17 @@ def test_a_multitask_run_is_compared_with_table_4(tmp_path, data_dir, fake_runs)
     assert (explorer.closest.table, explorer.closest.label) == ("4", "Shuffled batches + SST reg'd")
     assert explorer.closest.exact
     assert set(explorer.comparison["metric"]) == {"sst_acc", "para_acc", "sts_pearson", "score"}
+
+
+def test_every_config_uses_the_explorers_checkpoint(tmp_path, data_dir, fake_runs):
+    explorer = _explorer(tmp_path, data_dir, checkpoint="/models/other-bert")
+    assert explorer.config().checkpoint == "/models/other-bert"
+    explorer.multitask.value = True
+    assert explorer.config().checkpoint == "/models/other-bert"
+    explorer.run()
+    assert fake_runs[-1].checkpoint == "/models/other-bert"
+    assert "checkpoint /models/other-bert" in explorer.summary.value
+    assert _explorer(tmp_path).config().checkpoint == RunConfig().checkpoint  # the default
 
 
 def test_a_failed_run_says_why_and_keeps_the_button(tmp_path, data_dir, monkeypatch):

@@ -1,5 +1,6 @@
 """Reading the gradient-conflict probe: tables and the written verdict on the paper's
-hypothesis that SST's gradient conflicts with the paraphrase and similarity gradients.
+hypothesis that SST's gradient conflicts with the paraphrase and similarity gradients; and how
+often PCGrad found a conflict to remove.
 
 Input: runs made with ``conflict_probes > 0`` (``history["conflict"]``), by label and seed,
 as ``experiments.seeds.run_seeds`` returns them.
@@ -11,8 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from minbert_lab.analysis.banner import profile_caveat
-from minbert_lab.analysis.significance import LEVEL, t_interval
+from minbert_lab.experiments.tables import profile_note
+from minbert_lab.stats.significance import LEVEL, t_interval
 from minbert_lab.training.conflict import OVERALL
 
 PAIR_NAMES = {"sst-para": "SST vs paraphrase", "sst-sts": "SST vs similarity",
@@ -38,6 +39,15 @@ def conflict_frame(results: Mapping[str, Sequence[dict]]) -> pd.DataFrame:
     frame["cosine"] = frame["cosine"].astype(float)
     columns = ["label", "seed", "step", "progress", "pair", "group", "cosine"]
     return frame[columns]
+
+
+def projection_rate(results: Sequence[dict]) -> float | None:
+    """Share of (step, task) gradients PCGrad projected at least once, over ``results``' runs;
+    ``None`` for runs without surgery."""
+    entries = [s for r in results for s in r["history"]["steps"] if "projected" in s]
+    if not entries:
+        return None
+    return sum(s["projected"] > 0 for s in entries) / len(entries)
 
 
 def conflict_summary(frame: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
@@ -71,7 +81,7 @@ def layer_table(frame: pd.DataFrame) -> pd.DataFrame:
 def conflict_reading(summary: pd.DataFrame, layers: pd.DataFrame, profile: str) -> str:
     """The hypothesis checked against the probe, computed from ``conflict_summary`` and
     ``layer_table``."""
-    lines = [f"*{profile_caveat(profile)}*", ""]
+    lines = [f"*{profile_note(profile)}.*", ""]
     for label, part in summary.groupby("label", sort=False):
         shown = "; ".join(
             f"{PAIR_NAMES.get(r['pair'], r['pair'])} {r['mean cosine']:+.3f}"

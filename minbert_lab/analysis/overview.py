@@ -1,5 +1,6 @@
 """The data and the checkpoint at a glance: split sizes, label distributions, skipped rows, the
-Quora carve, what the checkpoint is, and how many batches per epoch each ordering trains.
+Quora carve, what the checkpoint is, how many batches per epoch each ordering trains, and how
+our setup differs from the paper's.
 
 Everything but ``train_labels`` reads only the manifest and the clean CSVs (no tokenizing),
 so it is instant."""
@@ -20,6 +21,16 @@ from minbert_lab.data.splits import load_manifest, load_split, split_note
 from minbert_lab.training.ordering import compositions
 
 STS_BINS = (0, 1, 2, 3, 4, 5)
+_PAPER = PROFILES["full"]  # the full profile is the paper's recipe
+PAPER_SETUP = (f"bert-base-uncased, all data, batch {_PAPER.batch_size}, lr {_PAPER.lr:g}, "
+               f"{_PAPER.epochs} epochs, on a GPU")
+CHECKPOINT_NOTES = {
+    DEFAULT_CHECKPOINT: (
+        "all-MiniLM-L6-v2: a 6-layer, 384-wide BERT that was already trained as a sentence "
+        "encoder on about a billion sentence pairs, Quora duplicates among them — not the "
+        "paper's plain pretrained bert-base-uncased"
+    ),
+}
 
 
 def read_clean(task: str, split: str, data_dir: Path | str) -> pd.DataFrame:
@@ -141,3 +152,30 @@ def ordering_counts(n_batches: dict[str, int], *, seed: int = 0, epoch: int = 0)
         rows.append({"ordering": name, **{TASK_TITLES[t]: int(counts.get(t, 0)) for t in TASKS},
                      "steps": len(order)})
     return pd.DataFrame(rows)
+
+
+def checkpoint_note(checkpoint: str) -> str:
+    """What ``checkpoint`` is, in a phrase (its name, for one we know nothing about)."""
+    return CHECKPOINT_NOTES.get(checkpoint, f"checkpoint {checkpoint!r}")
+
+
+def likely_reasons(profile: str, checkpoint: str, manifest: dict | None = None) -> list[str]:
+    """Why our numbers can differ from the paper's, most important first.
+
+    ``manifest`` (the prepared data's) adds the Quora carve when the data used it.
+    """
+    p = PROFILES[profile]
+    reasons = [
+        f"checkpoint: {checkpoint_note(checkpoint)}; it starts ahead on the paraphrase and "
+        "similarity tasks, most of all with Siamese (sentence-embedding) heads",
+    ]
+    if p.train_examples:
+        reasons.append(f"data: {p.train_examples:,} training examples per task, not the full sets")
+    if p.epochs < _PAPER.epochs:
+        reasons.append(f"epochs: {p.epochs}, not the paper's {_PAPER.epochs}")
+    if manifest is not None and manifest.get("quora_split") == CARVED:
+        reasons.append(f"Quora data: {split_note(manifest)}; the paper reports the "
+                       "whole Quora set (404,298 pairs)")
+    reasons.append("one seed per configuration in the paper and (by default) here; "
+                   "small differences between rows are within seed noise")
+    return reasons

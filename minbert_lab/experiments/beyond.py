@@ -14,8 +14,8 @@ Planning reads the run cache, so the notebook can say up front how much is left 
 from __future__ import annotations
 
 import dataclasses
-import json
 import statistics
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import pandas as pd
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.data.splits import DATA_DIR
-from minbert_lab.experiments.cache import RUNS_DIR
+from minbert_lab.experiments.cache import RUNS_DIR, load_result
 from minbert_lab.experiments.seeds import cached, grid_configs, seeded_configs
 
 SURGERY_BASE = "Shuffled batches + SST unreg'd"
@@ -32,15 +32,6 @@ SHUFFLED, ALL_TASKS, PCGRAD = ("shuffled batches (Table 4)", "all tasks per step
                                "all tasks per step + PCGrad")
 PLAIN, WEIGHTED, BALANCED = ("plain CE", "class-weighted CE", "balanced sampler")
 CONFLICT_PROBES = 9
-# Seconds per run (training and evaluation) when the cache holds no run of a kind to learn
-# from, measured on the 2-core development machine with another job beside it: quick-profile
-# SST, multitask, and multitask all-tasks runs with 9 probes. SMART runs take about twice as
-# long (Table 4's timings). None: not measured (the estimate says so).
-FALLBACK_SECONDS: dict[str, dict[str, float | None]] = {
-    "smoke": {"single": None, "multitask": None},
-    "quick": {"single": None, "multitask": None},
-    "full": {"single": None, "multitask": None},
-}
 
 
 def surgery_arms(profile: str, *, seed: int = 0, checkpoint: str = DEFAULT_CHECKPOINT,
@@ -106,9 +97,9 @@ def runtime_estimate(planned: Mapping[str, Sequence[RunConfig]], *,
     """Per experiment: runs, how many are cached, and a rough estimate of the seconds left.
 
     Each run still to train counts the median seconds (training and evaluation) of cached runs
-    of its kind (single-task or multitask, same profile) — times measured on this machine —
-    or ``FALLBACK_SECONDS`` when the cache has none; SMART runs count double. A run shared by
-    two experiments is counted once, under the first.
+    of its kind (single-task or multitask, same profile) — times measured on this machine;
+    SMART runs count double. With no cached run of a kind to learn from, the estimate is
+    ``None`` (unknown). A run shared by two experiments is counted once, under the first.
     """
     seen: set[str] = set()
     observed: dict[str, dict[str, float | None]] = {}  # profile -> kind -> seconds
@@ -127,7 +118,7 @@ def runtime_estimate(planned: Mapping[str, Sequence[RunConfig]], *,
             if config.profile not in observed:
                 observed[config.profile] = _observed_seconds(Path(runs_dir) / config.profile)
             kind = "multitask" if config.multitask else "single"
-            per_run = observed[config.profile][kind] or FALLBACK_SECONDS[config.profile][kind]
+            per_run = observed[config.profile][kind]
             if per_run is None:
                 unknown += 1
             else:
@@ -146,10 +137,10 @@ def estimate_note(estimate: pd.DataFrame) -> str:
     minutes = estimate["estimated minutes"]
     known = minutes.notna().all()
     time = (f"roughly {minutes.sum():.0f} minutes" if known else
-            "an unknown time (no run of this profile cached or measured to estimate from)")
+            "an unknown time (no cached run of the same kind and profile to estimate from)")
     return (f"**{todo} of {int(estimate['runs'].sum())} runs still to train: {time}.** Rough: "
-            "from the median time of cached runs of the same kind on this machine (with none "
-            "cached, of runs timed on the development machine); other jobs' load changes it.")
+            "from the median time of cached runs of the same kind on this machine; other "
+            "jobs' load changes it.")
 
 
 def _uses_smart(config: RunConfig) -> bool:
@@ -159,15 +150,18 @@ def _uses_smart(config: RunConfig) -> bool:
 def _observed_seconds(folder: Path) -> dict[str, float | None]:
     """Median seconds of the cached runs without SMART in ``folder``, by kind."""
     times: dict[str, list[float]] = {"single": [], "multitask": []}
-    for path in folder.glob("*.json") if folder.is_dir() else []:
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        with warnings.catch_warnings():  # a damaged file is retrained when needed; skip it here
+            warnings.simplefilter("ignore")
+            result = load_result(path)
+        if result is None:
+            continue
         try:
-            result = json.loads(path.read_text())["result"]
             config = RunConfig.from_dict(result["config"])
+            timings = result["timings"]
+            seconds = timings["train_seconds"] + timings["eval_seconds"]
         except (ValueError, KeyError, TypeError):
             continue
-        if _uses_smart(config):
-            continue
-        timings = result["timings"]
-        times["multitask" if config.multitask else "single"].append(
-            timings["train_seconds"] + timings["eval_seconds"])
+        if not _uses_smart(config):
+            times["multitask" if config.multitask else "single"].append(seconds)
     return {kind: statistics.median(v) if v else None for kind, v in times.items()}

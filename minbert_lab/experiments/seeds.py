@@ -3,7 +3,7 @@
 A seed decides the head initialisation, the batch order and dropout, so one run per config
 mixes the config's effect with luck. ``run_seeds`` runs (or loads from the cache) every config
 once per seed and keeps the results in seed order, paired across labels: the ``k``-th result
-of every label used the same seed, which is what ``analysis.significance`` needs.
+of every label used the same seed, which is what ``stats.significance`` needs.
 
 Example:
     >>> results = run_seeds({"plain": plain, "weighted": weighted}, seeds=[0, 1, 2])
@@ -23,7 +23,7 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import RUNS_DIR, result_path, run_or_load
-from minbert_lab.experiments.grids import GRIDS
+from minbert_lab.experiments.tables import grid_rows
 
 
 def with_seed(config: RunConfig, seed: int) -> RunConfig:
@@ -69,11 +69,8 @@ def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
 
 def grid_configs(name: str, *, profile: str, seed: int = 0,
                  checkpoint: str = DEFAULT_CHECKPOINT) -> dict[str, RunConfig]:
-    """A paper grid (``"1"``-``"4"``, ``"dropout"``) as label -> config."""
-    if name not in GRIDS:
-        raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")
-    return {row.label: row.config
-            for row in GRIDS[name](profile=profile, seed=seed, checkpoint=checkpoint)}
+    """A paper grid (``"1"``-``"4"``, ``"dropout"``) as label -> config (``grid_rows``)."""
+    return {row.label: row.config for row in grid_rows(name, profile, seed, checkpoint)}
 
 
 def cached(config: RunConfig, *, data_dir: Path | str = DATA_DIR,

@@ -8,29 +8,27 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
-from minbert_lab.config import PROFILES, RunConfig
+from minbert_lab.config import PROFILES
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.experiments.cache import RUNS_DIR, run_or_load
 from minbert_lab.experiments.grids import GRIDS, GridRow
-
-METRICS = ("sst_acc", "para_acc", "sts_pearson", "score")
+from minbert_lab.training.metrics import METRICS
 
 
 def profile_note(profile: str) -> str:
-    """What a profile's numbers are worth, computed from its settings."""
+    """What a profile is and what its numbers are worth, in one phrase, from
+    ``config.PROFILES``: ``"quick profile (1,024 train / ...): small CPU runs, ..."``."""
     p = PROFILES[profile]
-    size = f"{p.train_examples} training examples per task" if p.train_examples else "all data"
-    epochs = f"{p.epochs} epoch{'s' if p.epochs > 1 else ''}"
-    if profile == "smoke":
-        return f"smoke profile ({size}, {epochs}): these numbers mean nothing"
-    if profile == "quick":
-        return (f"quick profile ({size}, {epochs}, {p.precision}, CPU): small runs, far from the"
-                " paper's 15 epochs")
-    return f"{profile} profile ({size}, {epochs}, batch {p.batch_size}, lr {p.lr}, {p.precision})"
+    return f"{p.summary()}: {p.description}"
 
 
 def grid_rows(name: str, profile: str, seed: int = 0,
               checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
+    """The rows of paper grid ``name`` (``"1"``-``"4"``, ``"dropout"``).
+
+    Raises:
+        ValueError: an unknown grid.
+    """
     if name not in GRIDS:
         raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")
     return GRIDS[name](profile=profile, seed=seed, checkpoint=checkpoint)
@@ -65,17 +63,13 @@ def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
 def _record(row: GridRow, result: dict) -> dict:
     record: dict = {"label": row.label}
     for metric in METRICS:
-        if metric in result["metrics"] and (metric != "score" or _multitask(row.config)):
+        if metric in result["metrics"] and (metric != "score" or row.config.multitask):
             record[f"ours_{metric}"] = round(result["metrics"][metric], 4)
             record[f"paper_{metric}"] = row.paper.get(metric)
     record["epoch"] = result["metrics"]["epoch"] + 1
     record["train_seconds"] = round(result["timings"]["train_seconds"], 1)
     record["cached"] = result.get("cached", False)
     return record
-
-
-def _multitask(config: RunConfig) -> bool:
-    return config.multitask
 
 
 def caption(frame: pd.DataFrame) -> str:

@@ -1,5 +1,5 @@
 """Means with 95% intervals over seeds, one row per config (a forest plot), from
-``analysis.significance.seed_summary``."""
+``stats.significance.seed_summary``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-METRIC_NAMES = {"sst_acc": "SST accuracy", "para_acc": "paraphrase accuracy",
-                "sts_pearson": "STS Pearson r", "score": "composite score",
-                "sst_macro_recall": "SST macro recall"}
+from minbert_lab.training.metrics import METRIC_NAMES
 
 
 def plot_intervals(summary: pd.DataFrame, metrics: list[str] | tuple[str, ...], *,

@@ -1,10 +1,17 @@
-"""Dev metrics of the study and the leaderboard's composite score."""
+"""Dev metrics of the study and the leaderboard's composite score: their names, defined once."""
 
 from __future__ import annotations
 
 import numpy as np
 
-METRIC_OF = {"sst": "sst_acc", "para": "para_acc", "sts": "sts_pearson"}
+METRIC_OF = {"sst": "sst_acc", "para": "para_acc", "sts": "sts_pearson"}  # task -> its metric
+METRICS = (*METRIC_OF.values(), "score")  # "score": the composite below (every run stores it)
+# Mean per-class SST recall: what class balancing targets. Computed from a run's predictions
+# (``stats.significance``), never stored with its metrics.
+SST_MACRO_RECALL = "sst_macro_recall"
+METRIC_NAMES = {"sst_acc": "SST accuracy", "para_acc": "paraphrase accuracy",
+                "sts_pearson": "STS Pearson r", "score": "composite score",
+                SST_MACRO_RECALL: "SST macro recall"}
 
 
 def task_metric(task: str, predictions: np.ndarray, labels: np.ndarray) -> float:

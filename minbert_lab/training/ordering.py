@@ -197,18 +197,6 @@ class RoundRobinTaskOrder(TaskOrder):
         return list(self.tasks) * self.rounds_per_epoch
 
 
-TASK_ORDERS: dict[str, type[TaskOrder]] = {  # name -> class, in config.ORDERINGS order
-    cls.name: cls
-    for cls in (
-        SequentialTaskOrder,
-        ShuffledTaskOrder,
-        WeightedTaskOrder,
-        ProportionalTaskOrder,
-        RoundRobinTaskOrder,
-    )
-}
-
-
 def make_task_order(
     name: str,
     n_batches: dict[str, int],

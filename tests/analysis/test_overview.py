@@ -4,13 +4,16 @@ from pathlib import Path
 
 from minbert_lab.analysis.overview import (
     batches_per_epoch,
+    checkpoint_note,
     checkpoint_summary,
     data_notes,
     label_distribution,
+    likely_reasons,
     ordering_counts,
     skipped_rows,
     split_sizes,
 )
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import ORDERINGS
 from minbert_lab.data.splits import load_manifest
 
@@ -44,7 +47,7 @@ def test_skipped_rows_and_the_carve_are_reported(data_dir: Path):
 
 
 def test_checkpoint_summary_reads_its_config():
-    facts = dict(checkpoint_summary("minilm-l6").values)
+    facts = dict(checkpoint_summary(DEFAULT_CHECKPOINT).values)
     assert facts["layers"] == "6" and facts["hidden size"] == "384"
 
 
@@ -54,3 +57,18 @@ def test_batches_and_ordering_counts(data_dir: Path):
     assert counts["ordering"].tolist() == list(ORDERINGS)
     sequential = counts.set_index("ordering").loc["sequential"]
     assert sequential["Quora paraphrase"] == 5 and sequential["steps"] == 10
+
+
+def test_checkpoint_note_knows_the_default_and_names_others():
+    assert "all-MiniLM-L6-v2" in checkpoint_note(DEFAULT_CHECKPOINT)
+    assert "'/models/x'" in checkpoint_note("/models/x")
+
+
+def test_reasons_mention_the_carve_only_when_it_happened():
+    carved = {"quora_split": "carved-from-dev", "splits": {
+        "para-train": {"rows": 10}, "para-dev": {"rows": 2}}}
+    assert any("Quora" in r for r in likely_reasons("quick", DEFAULT_CHECKPOINT, carved))
+    assert not any("Quora data" in r for r in likely_reasons("quick", DEFAULT_CHECKPOINT,
+                                                             {"quora_split": "official"}))
+    assert not any(r.startswith("epochs") for r in likely_reasons("full", DEFAULT_CHECKPOINT))
+    assert any(r.startswith("epochs") for r in likely_reasons("all-data", DEFAULT_CHECKPOINT))

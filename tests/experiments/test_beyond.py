@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 from fake_runs import fake_result
 
+from minbert_lab.config import PROFILES
 from minbert_lab.experiments.beyond import (
     ALL_TASKS,
     BALANCED,
@@ -71,3 +73,24 @@ def test_estimate_counts_cached_runs_and_times_the_rest_from_them(data_dir: Path
     # 5 single-task SST runs left at the cached run's 60 s
     assert warm.loc["class balance", "estimated minutes"] == 5.0
     assert "runs still to train" in estimate_note(warm.reset_index())
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_with_nothing_cached_every_profile_is_estimated_as_unknown(profile, data_dir: Path,
+                                                                   tmp_path: Path):
+    estimate = runtime_estimate(planned_runs(profile, [0]), data_dir=data_dir, runs_dir=tmp_path)
+    assert estimate["estimated minutes"].isna().all()
+    assert (estimate["to train"] == estimate["runs"]).all()
+    assert "an unknown time" in estimate_note(estimate)
+
+
+def test_damaged_cached_runs_are_not_timed(data_dir: Path, tmp_path: Path):
+    planned = planned_runs("smoke", [0])
+    config = planned["class balance"][0]
+    result = fake_result(config.tasks)
+    result["config"] = config.resolved().to_dict()
+    path = result_path(config, data_dir=data_dir, runs_dir=tmp_path)
+    save_result(path, result)
+    path.write_text(path.read_text().replace('"train_seconds": 1.0', '"train_seconds": 9.0'))
+    estimate = runtime_estimate(planned, data_dir=data_dir, runs_dir=tmp_path)
+    assert estimate["estimated minutes"].isna().all()  # its checksum fails: nothing to go by

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minbert_lab.experiments.grids import GRIDS
+from minbert_lab.experiments.grids import GRIDS, table4, table4_base_tasks
 from minbert_lab.experiments.tables import grid_rows
 
 
@@ -20,9 +20,12 @@ def test_grids_have_the_papers_rows() -> None:
     assert all(row.config.multitask for row in table4)
 
 
-def test_unknown_table_is_rejected() -> None:
-    with pytest.raises(ValueError, match="table='5'"):
-        grid_rows("5", "smoke")
+def test_table4_starts_from_the_best_single_task_setups() -> None:
+    rows = {row.label: row.config for row in table4("smoke")}
+    assert rows["Shuffled batches + SST reg'd"].tasks == table4_base_tasks()
+    assert table4_base_tasks()["sst"].regularizer == "smart"
+    table4_base_tasks()["sst"] = None  # a fresh dict each time: nothing to corrupt
+    assert table4_base_tasks()["sst"] is not None
 
 
 @pytest.mark.slow

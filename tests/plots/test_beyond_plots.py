@@ -12,12 +12,12 @@ from fake_runs import fake_probed_result, fake_result  # noqa: E402
 from minbert_lab.analysis.class_balance import recall_frame  # noqa: E402
 from minbert_lab.analysis.conflict import conflict_frame  # noqa: E402
 from minbert_lab.analysis.cost import cost_frame  # noqa: E402
-from minbert_lab.analysis.significance import seed_summary  # noqa: E402
 from minbert_lab.config import TaskConfig  # noqa: E402
 from minbert_lab.plots.class_balance import plot_class_balance  # noqa: E402
 from minbert_lab.plots.conflict import plot_conflict  # noqa: E402
 from minbert_lab.plots.cost import plot_score_vs_cost  # noqa: E402
 from minbert_lab.plots.intervals import plot_intervals  # noqa: E402
+from minbert_lab.stats.significance import seed_summary  # noqa: E402
 
 
 def test_conflict_figure_has_a_curve_and_layer_bars_per_pair_and_run():

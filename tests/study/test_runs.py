@@ -5,34 +5,35 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import minbert_lab.analysis.tables as tables
-from minbert_lab.analysis.settings import StudySettings
-from minbert_lab.analysis.tables import best_label, dropout_table, load_rows, run_table
+import minbert_lab.study.runs as runs
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+from minbert_lab.study.runs import best_label, dropout_table, load_rows, run_table
+from minbert_lab.study.settings import StudySettings
 
 
 def _study(tmp_path: Path, seeds=(0,)) -> StudySettings:
-    return StudySettings("smoke", "minilm-l6", tuple(seeds), tmp_path / "data", tmp_path / "runs",
-                         tmp_path / "figures", progress=False)
+    return StudySettings("smoke", DEFAULT_CHECKPOINT, tuple(seeds), tmp_path / "data",
+                         tmp_path / "runs", tmp_path / "figures", progress=False)
 
 
 def _fake_grid(name, *, profile, seed, checkpoint, data_dir, runs_dir, progress):
     frame = pd.DataFrame({"label": ["a", "b"], "ours_sst_acc": [0.1 + seed, 0.2 + seed],
                           "paper_sst_acc": [0.5, 0.6], "epoch": [1, 1],
                           "train_seconds": [1.0, 2.0], "cached": [True, seed == 0]})
-    frame.attrs = {"table": name, "profile": profile, "checkpoint": "minilm-l6",
+    frame.attrs = {"table": name, "profile": profile, "checkpoint": checkpoint,
                    "data": "split", "note": "note"}
     return frame
 
 
 def test_one_seed_is_run_grid_itself(tmp_path, monkeypatch):
-    monkeypatch.setattr(tables, "run_grid", _fake_grid)
+    monkeypatch.setattr(runs, "run_grid", _fake_grid)
     frame = run_table(_study(tmp_path), "1")
     assert frame["ours_sst_acc"].tolist() == [0.1, 0.2]
     assert frame.attrs["seeds"] == [0] and frame.attrs["table"] == "1"
 
 
 def test_several_seeds_are_averaged_with_their_spread(tmp_path, monkeypatch):
-    monkeypatch.setattr(tables, "run_grid", _fake_grid)
+    monkeypatch.setattr(runs, "run_grid", _fake_grid)
     frame = run_table(_study(tmp_path, seeds=(0, 2)), "1")
     assert frame["ours_sst_acc"].tolist() == pytest.approx([1.1, 1.2])
     assert frame["ours_sst_acc_std"].tolist() == pytest.approx([1.4142, 1.4142], abs=1e-4)
@@ -63,3 +64,14 @@ def test_best_label_and_unknown_rows(tmp_path):
         best_label(frame, "sst_acc")
     with pytest.raises(ValueError, match="not rows of table 4"):
         load_rows(_study(tmp_path), "4", ["No such row"])
+
+
+def test_grid_results_are_the_grid_over_the_studys_seeds(tmp_path, monkeypatch):
+    def run_seeds(configs, seeds, **kwargs):
+        return {label: [{"seed": s, "config": c} for s in seeds] for label, c in configs.items()}
+
+    monkeypatch.setattr(runs, "run_seeds", run_seeds)
+    results = runs.grid_results(_study(tmp_path, seeds=(0, 2)), "1")
+    assert list(results) == ["cross entropy loss", "cross entropy loss + SMART (lambda=3)",
+                             "cross entropy loss + L2"]
+    assert [r["seed"] for r in results["cross entropy loss"]] == [0, 2]

@@ -12,7 +12,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from minbert_lab.analysis.settings import StudySettings, repo_root  # noqa: E402
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT  # noqa: E402
+from minbert_lab.config import PROFILES  # noqa: E402
+from minbert_lab.study.settings import StudySettings, repo_root  # noqa: E402
 
 ENV = ("MINBERT_DATA_DIR", "MINBERT_RUNS_DIR", "MINBERT_FIGURES_DIR", "MINBERT_PROGRESS")
 
@@ -64,7 +66,8 @@ def test_saves_figures_and_tables_with_captions(clean_env, tmp_path: Path):
     fig.subplots().plot([0, 1])
     png = study.save_figure(fig, "fig9-test")
     frame = pd.DataFrame({"label": ["a"], "ours_sst_acc": [0.5], "paper_sst_acc": [0.512]})
-    frame.attrs = {"table": "9", "checkpoint": "minilm-l6", "note": "smoke", "data": "split"}
+    frame.attrs = {"table": "9", "checkpoint": DEFAULT_CHECKPOINT, "note": "smoke",
+                   "data": "split"}
     csv, md = study.save_table(frame, "table9")
     assert png.read_bytes().startswith(b"\x89PNG")
     assert pd.read_csv(csv).equals(frame)
@@ -89,6 +92,6 @@ def test_figures_carry_their_provenance(clean_env, tmp_path: Path):
     strip = stamped[plain.shape[0]:, :, :3]
     assert strip.min() < 0.7  # the footer's text is in the strip under the image
     footer = study.provenance()
-    assert "quick profile (1,024 train / 512 dev" in footer and "minilm-l6" in footer
+    assert PROFILES["quick"].summary() in footer and DEFAULT_CHECKPOINT in footer
     smoke = StudySettings.from_env(profile="smoke", root=tmp_path)
     assert smoke.provenance().startswith("SMOKE PROFILE, NUMBERS MEANINGLESS")

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from minbert_lab.training.metrics import METRIC_OF, normalized
+from minbert_lab.training.metrics import METRIC_OF, METRICS, SST_MACRO_RECALL, normalized
 
 LEVEL = 0.95
 TASK_OF = {metric: task for task, metric in METRIC_OF.items()}
-SST_MACRO_RECALL = "sst_macro_recall"  # mean per-class recall: what class balancing targets
-METRICS = (*METRIC_OF.values(), "score", SST_MACRO_RECALL)
+# The word for a difference the data cannot tell from zero, in every table and reading.
+NOT_SIGNIFICANT = "not significant"
 _CHUNK = 256  # resamples evaluated at once: bounds memory on the full dev sets
 
 
@@ -68,7 +68,8 @@ def metric_tasks(metric: str, tasks: Sequence[str]) -> list[str]:
     if metric == SST_MACRO_RECALL:
         return ["sst"]
     if metric not in TASK_OF:
-        raise ValueError(f"metric={metric!r} is not valid; choose one of {list(METRICS)}")
+        raise ValueError(f"metric={metric!r} is not valid; choose one of "
+                         f"{[*METRICS, SST_MACRO_RECALL]}")
     return [TASK_OF[metric]]
 
 
@@ -216,14 +217,14 @@ def compare(results: Mapping[str, Sequence[dict]], pairs: Sequence[tuple[str, st
     """The paired bootstrap for each ``(a, b)`` pair of labels and each metric.
 
     Columns: ``a, b, metric, difference`` (a - b, mean over seeds), ``low, high, p_value``,
-    and ``verdict``: which config is better, or ``"n.s."`` (not significant).
+    and ``verdict``: the better config's label, or ``NOT_SIGNIFICANT``.
     """
     rows = []
     for a, b in pairs:
         for metric in metrics:
             d = paired_bootstrap(results[a], results[b], metric, resamples=resamples, seed=seed,
                                  level=level)
-            verdict = "n.s." if not d.significant else (a if d.difference > 0 else b)
+            verdict = NOT_SIGNIFICANT if not d.significant else (a if d.difference > 0 else b)
             rows.append({"a": a, "b": b, "metric": metric, "difference": round(d.difference, 4),
                          "low": round(d.low, 4), "high": round(d.high, 4),
                          "p_value": round(d.p_value, 4), "verdict": verdict})
@@ -237,7 +238,7 @@ def marked_summary(results: Mapping[str, Sequence[dict]], metric: str, *, refere
                    resamples: int = 2000, seed: int = 0, level: float = LEVEL) -> pd.DataFrame:
     """``seed_summary`` on one metric, each row compared with ``reference`` by the paired
     bootstrap: ``vs <reference>`` (the difference), ``p_value`` and ``significant`` ("yes", or
-    "n.s." for a difference the data cannot tell from zero)."""
+    ``NOT_SIGNIFICANT`` for a difference the data cannot tell from zero)."""
     if reference not in results:
         raise ValueError(f"reference={reference!r} is not valid; choose one of {list(results)}")
     frame = seed_summary(results, [metric], level)
@@ -253,6 +254,6 @@ def marked_summary(results: Mapping[str, Sequence[dict]], metric: str, *, refere
                              seed=seed, level=level)
         diffs.append(round(d.difference, 4))
         ps.append(round(d.p_value, 4))
-        marks.append("yes" if d.significant else "n.s.")
+        marks.append("yes" if d.significant else NOT_SIGNIFICANT)
     frame[column], frame["p_value"], frame["significant"] = diffs, ps, marks
     return frame

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from fake_runs import fake_result
 
-from minbert_lab.analysis.significance import (
-    SST_MACRO_RECALL,
+from minbert_lab.stats.significance import (
+    NOT_SIGNIFICANT,
     compare,
     marked_summary,
     metric_value,
@@ -18,6 +18,7 @@ from minbert_lab.analysis.significance import (
     seed_summary,
     t_interval,
 )
+from minbert_lab.training.metrics import SST_MACRO_RECALL
 
 
 def test_t_interval_matches_the_textbook():
@@ -105,9 +106,9 @@ def test_results_are_paired_by_seed_and_summarised():
     # the fake SST run predicts only 1 and 3, and gets both of each right: recall 1 for them
     assert summary.loc[0, SST_MACRO_RECALL] == pytest.approx((0 + 1 + 0 + 1 + 0) / 5)
     table = compare(results, [("x", "y")], ["score", "sst_acc"], resamples=100)
-    assert table["verdict"].tolist() == ["n.s.", "n.s."]
+    assert table["verdict"].tolist() == [NOT_SIGNIFICANT, NOT_SIGNIFICANT]
     marked = marked_summary(results, "score", reference="y", resamples=100)
-    assert marked["significant"].tolist() == ["n.s.", "reference"]
+    assert marked["significant"].tolist() == [NOT_SIGNIFICANT, "reference"]
     with pytest.raises(ValueError, match="same seeds"):
         paired_bootstrap(results["x"], results["y"][:1])
 

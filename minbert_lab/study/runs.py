@@ -1,5 +1,6 @@
-"""The study's tables: a paper grid over the notebook's seeds, the dropout ablation as a
-task x dropout table, and the stored results of chosen rows (for curves and error analysis).
+"""The runs a notebook shows, over its seeds: a paper grid as a table, the dropout ablation as
+a task x dropout table, and the stored results of chosen rows or configs (for curves, error
+analysis and the paper's claims).
 
 Everything goes through ``experiments`` (``run_grid``, ``run_or_load``), so a row trained once,
 by any notebook, is loaded from the run cache by every later one.
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from minbert_lab.analysis.settings import StudySettings
-from minbert_lab.analysis.significance import t_interval
 from minbert_lab.config import TASK_TITLES, RunConfig
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.seeds import grid_configs, run_seeds
-from minbert_lab.experiments.tables import METRICS, grid_rows, run_grid
-from minbert_lab.training.metrics import METRIC_OF
+from minbert_lab.experiments.tables import grid_rows, run_grid
+from minbert_lab.stats.significance import t_interval
+from minbert_lab.study.settings import StudySettings
+from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 
 def run_table(study: StudySettings, name: str) -> pd.DataFrame:
@@ -101,7 +102,7 @@ def best_label(frame: pd.DataFrame, metric: str = "score") -> str:
 
 def run_seeded(study: StudySettings, configs: dict[str, RunConfig]) -> dict[str, list[dict]]:
     """Runs or loads every config once per seed of ``study``: label -> results in seed order
-    (the input of ``analysis.significance``)."""
+    (the input of ``stats.significance``)."""
     return run_seeds(configs, study.seeds, data_dir=study.data_dir, runs_dir=study.runs_dir,
                      progress=study.progress)
 

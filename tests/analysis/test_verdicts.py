@@ -1,0 +1,143 @@
+"""Written verdicts: one method (the paired bootstrap) and one vocabulary for every claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fake_runs import MULTITASK, fake_probed_result, fake_result, with_predictions
+
+from minbert_lab.analysis.class_balance import recall_frame
+from minbert_lab.analysis.verdicts import (
+    CONTRADICTED,
+    REPRODUCED,
+    balance_reading,
+    claims_reading,
+    claims_table,
+    compare_with_paper,
+    comparison_reading,
+    curves_reading,
+    dropout_reading,
+    table_reading,
+)
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+from minbert_lab.experiments.grids import table4
+from minbert_lab.stats.significance import NOT_SIGNIFICANT, compare, seed_summary
+from minbert_lab.training.metrics import SST_MACRO_RECALL
+
+PLAIN, SMART, L2 = ("cross entropy loss", "cross entropy loss + SMART (lambda=3)",
+                    "cross entropy loss + L2")
+SST_LABELS = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]  # fake_runs' SST dev labels
+PERFECT, ALL_WRONG = SST_LABELS, [(y + 1) % 5 for y in SST_LABELS]
+
+
+@pytest.fixture
+def table1_runs() -> dict[str, list[dict]]:
+    """Table 1 over one seed: SMART perfect (beats plain), L2 always wrong (loses to plain;
+    plain gets 4 of 10 right)."""
+    sst = {"sst": MULTITASK["sst"]}
+    return {PLAIN: [fake_result(sst)],
+            SMART: [with_predictions(fake_result(sst), "sst", PERFECT)],
+            L2: [with_predictions(fake_result(sst), "sst", ALL_WRONG)]}
+
+
+def table1_frame(ours: list[float], profile: str = "quick") -> pd.DataFrame:
+    frame = pd.DataFrame({"label": [PLAIN, SMART, L2], "ours_sst_acc": ours,
+                          "paper_sst_acc": [0.512, 0.527, 0.520]})
+    frame.attrs = {"table": "1", "profile": profile, "checkpoint": DEFAULT_CHECKPOINT}
+    return frame
+
+
+def test_claims_are_judged_by_the_bootstrap_in_one_vocabulary(table1_runs):
+    claims = claims_table(table1_runs, "1", profile="smoke", resamples=300)
+    assert claims["verdict"].tolist() == [REPRODUCED, CONTRADICTED]
+    assert claims["paper"].tolist() == pytest.approx([0.527 - 0.512, 0.520 - 0.512])
+    assert claims["ours"].tolist() == pytest.approx([1.0 - 0.4, 0.0 - 0.4])
+    assert (claims["p_value"] < 0.05).all() and claims.attrs["seeds"] == 1
+    assert "tested on one seed's runs" in claims_reading(claims)
+
+
+def test_identical_runs_are_not_significant_over_seeds():
+    labels = [row.label for row in table4("smoke")]
+    results = {label: [fake_result(MULTITASK, seed=s) for s in range(2)] for label in labels}
+    claims = claims_table(results, "4", profile="smoke", resamples=50)
+    assert len(claims) == 3 and set(claims["verdict"]) == {NOT_SIGNIFICANT}
+    assert claims.loc[0, "paper"] == pytest.approx(0.731 - 0.539)
+    text = claims_reading(claims)
+    assert "over 2 seeds" in text and f"3 {NOT_SIGNIFICANT}" in text and "meaningless" in text
+    with pytest.raises(ValueError, match="table='9'"):
+        claims_table(results, "9", profile="smoke")
+
+
+def test_table_and_claims_readings_give_the_same_verdicts(table1_runs, data_dir: Path):
+    """Notebooks 01/02 (table_reading) and 04 (claims_reading) judge a claim the same way."""
+    table = table_reading(table1_frame([0.4, 1.0, 0.0]), table1_runs, data_dir, resamples=300)
+    claims = claims_reading(claims_table(table1_runs, "1", profile="quick", resamples=300))
+    verdict_lines = [line.strip() for line in claims.splitlines() if "**" in line]
+    assert verdict_lines and all(line in table for line in verdict_lines)
+    assert f"**{REPRODUCED}**" in table and f"**{CONTRADICTED}**" in table
+
+
+def test_reading_names_best_rows_level_and_reasons(table1_runs):
+    claims = claims_table(table1_runs, "1", profile="quick", resamples=100)
+    text = compare_with_paper(table1_frame([0.50, 0.45, 0.53]), claims)
+    assert "Ours: *cross entropy loss + L2* (0.530)" in text
+    assert "the paper's: *cross entropy loss + SMART (lambda=3)* (0.527) — a different row" in text
+    assert "above the paper in 1 of 3 rows" in text
+    assert "Likely reasons" in text and "all-MiniLM-L6-v2" in text
+    assert text.startswith("*quick profile")
+
+
+def test_identical_and_tied_rows():
+    text = compare_with_paper(table1_frame([0.2, 0.2, 0.2], profile="smoke"))
+    assert "too small to tell the configurations apart" in text and "meaningless" in text
+    assert "Ours: none, every row ties at 0.200" in text
+
+
+def test_dropout_reading_counts_tasks_and_tests_point_one():
+    table = pd.DataFrame({"task": ["SST-5 sentiment", "STS-B similarity"],
+                          "metric": ["sst_acc", "sts_pearson"],
+                          "dropout 0.1": [0.5, 0.2], "dropout 0.3": [0.4, 0.6],
+                          "dropout 0.5": [0.3, 0.1], "best dropout": [0.1, 0.3]})
+    table.attrs = {"table": "dropout", "profile": "quick"}
+    sst = {"sst": MULTITASK["sst"]}
+    runs = {"sst dropout 0.1": [with_predictions(fake_result(sst), "sst", PERFECT)],
+            "sst dropout 0.3": [fake_result(sst)], "sst dropout 0.5": [fake_result(sst)]}
+    text = dropout_reading(table, claims_table(runs, "dropout", profile="quick",
+                                               resamples=200))
+    assert "ours picks 0.1 for 1 of 2 tasks" in text
+    assert "STS-B similarity: best dropout 0.3" in text
+    assert "SST-5 sentiment: dropout 0.1 beats 0.3" in text and f"2 {REPRODUCED}" in text
+
+
+def test_curves_reading_lists_each_runs_dev_metric_per_epoch():
+    text = curves_reading({"sequential": fake_result(ordering="sequential"),
+                           "shuffled": fake_result()})
+    assert "sequential: 0.400 → 0.500" in text
+    assert "With 2 epochs here" in text
+
+
+def test_comparison_reading_words_the_bootstrap_and_pcgrad():
+    runs = {"plain": [fake_probed_result(s) for s in range(3)],
+            "pcgrad": [fake_probed_result(s, shift=0.2, surgery=True) for s in range(3)]}
+    summary = seed_summary(runs, ["score"])
+    tests = compare(runs, [("pcgrad", "plain")], ["score"], resamples=50)
+    text = comparison_reading(summary, tests, profile="smoke", results=runs)
+    assert "PCGrad projected 50%" in text and NOT_SIGNIFICANT in text
+
+
+def test_balance_reading_words_each_comparison_the_same_way():
+    sst = {"sst": MULTITASK["sst"]}
+    results = {"plain CE": [fake_result(sst, seed=s) for s in range(2)],
+               "balanced": [with_predictions(fake_result(sst, seed=s), "sst", PERFECT)
+                            for s in range(2)],
+               "weighted": [fake_result(sst, seed=s) for s in range(2)]}
+    summary = seed_summary(results, ["sst_acc", SST_MACRO_RECALL])
+    tests = compare(results, [("balanced", "plain CE"), ("weighted", "plain CE")],
+                    ["sst_acc", SST_MACRO_RECALL], resamples=200)
+    text = balance_reading(summary, tests, recall_frame(results), reference="plain CE",
+                           profile="smoke")
+    assert "never 0, 2, 4" in text and "every class at least sometimes" in text
+    assert "balanced vs plain CE, SST accuracy: +0.600" in text
+    assert "significant, balanced better" in text and NOT_SIGNIFICANT in text

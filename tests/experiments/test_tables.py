@@ -1,0 +1,37 @@
+"""A paper grid laid out with the paper's numbers, and what each profile's numbers are worth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_runs import fake_result
+
+import minbert_lab.experiments.tables as tables
+from minbert_lab.config import PROFILES
+from minbert_lab.experiments.tables import caption, grid_rows, profile_note, run_grid
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_profile_note_comes_from_the_profile(profile: str):
+    note = profile_note(profile)
+    assert PROFILES[profile].summary() in note and PROFILES[profile].description in note
+
+
+def test_smoke_numbers_are_called_meaningless():
+    assert "meaningless" in profile_note("smoke")
+
+
+def test_unknown_grid_is_rejected():
+    with pytest.raises(ValueError, match="table='5'"):
+        grid_rows("5", "smoke")
+
+
+def test_run_grid_puts_the_paper_beside_ours(data_dir: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(tables, "run_or_load", lambda config, **kw: fake_result(config.tasks))
+    single = run_grid("1", profile="smoke", data_dir=data_dir, runs_dir=tmp_path, progress=False)
+    assert {"ours_sst_acc", "paper_sst_acc"} <= set(single.columns)
+    assert "ours_score" not in single  # a single-task run's score is its one metric
+    multi = run_grid("4", profile="smoke", data_dir=data_dir, runs_dir=tmp_path, progress=False)
+    assert multi.loc[0, "paper_score"] == 0.503 and "ours_score" in multi
+    assert profile_note("smoke") in caption(multi) and "Table 4" in caption(multi)
