@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.data.splits import load_manifest, split_note
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.grids import table4
@@ -21,7 +22,7 @@ from minbert_lab.experiments.tables import METRICS, markdown_table
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--checkpoint", default="minilm-l6")
+    parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
     parser.add_argument("--data-dir", default="data")
     parser.add_argument("--runs-dir", default="runs")
     parser.add_argument("--profile", default="full")

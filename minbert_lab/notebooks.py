@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from minbert_lab.analysis.settings import repo_root
 from minbert_lab.config import PROFILES
+from minbert_lab.study.settings import repo_root
 
 # Per-cell limits: one cell runs at most one paper grid (Table 2: seven runs).
 CELL_TIMEOUTS = {"smoke": 600, "quick": 3600, "all-data": 12 * 3600, "full": 24 * 3600}

@@ -207,7 +207,7 @@ class MinBert(nn.Module):
     runs the encoder again on it; ``forward`` is simply one after the other.
 
     Example:
-        >>> model = MinBert.from_pretrained("minilm-l6")
+        >>> model = MinBert.from_pretrained(DEFAULT_CHECKPOINT)
         >>> hidden = model(input_ids, attention_mask)  # (B, T, 384)
         >>> sentence = model.pool(hidden)  # (B, 384)
     """
@@ -296,7 +296,7 @@ class MinBert(nn.Module):
         fine-tune.
 
         Args:
-            name_or_folder: anything ``resolve_checkpoint`` accepts: ``"minilm-l6"``, a local
+            name_or_folder: anything ``resolve_checkpoint`` accepts: ``DEFAULT_CHECKPOINT``, a local
                 folder, or a hub name.
             add_pooler: build and load ``pooler.dense``; False drops the checkpoint's pooler.
             attn_implementation: ``"sdpa"`` or ``"manual"``.
