@@ -14,6 +14,7 @@ import dataclasses
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.experiments.grids import GRIDS
 
 RECIPE = "ours: best recipe"
 # lever label -> the fields that switch it off again (the paper's values)
@@ -42,3 +43,19 @@ def recipe_ablations(profile: str = "all-data", *, seed: int = 0,
     recipe = recipe_config(profile, seed=seed, checkpoint=checkpoint)
     return {RECIPE: recipe, **{f"without {lever}": dataclasses.replace(recipe, **off)
                                for lever, off in LEVERS.items()}}
+
+
+PAPER_BEST = "Shuffled + SST unreg'd + shared linear"  # the paper's best row (score 0.747)
+# The single-task references at the profile's budget: the paper's single-task grids' rows.
+REFERENCES = {"sst": ("1", "cross entropy loss"), "para": ("2", "CE + BCE"),
+              "sts": ("3", "CE + MSE")}
+
+
+def reference_configs(profile: str = "all-data", *, seed: int = 0,
+                      checkpoint: str = DEFAULT_CHECKPOINT) -> dict[str, RunConfig]:
+    """Task -> its single-task reference config (SST head + CE; the two cross-encoders)."""
+    out = {}
+    for task, (table, label) in REFERENCES.items():
+        rows = GRIDS[table](profile=profile, seed=seed, checkpoint=checkpoint)
+        out[task] = next(row.config for row in rows if row.label == label)
+    return out

@@ -168,10 +168,13 @@ def paired_bootstrap(a: Sequence[dict], b: Sequence[dict], metric: str = "score"
     """``a - b`` on ``metric`` over the dev examples, from stored results paired by seed.
 
     Args:
-        a, b: one result per seed (``run_seeds``), the ``k``-th of each with the same seed.
+        a, b: one result per seed (``run_seeds``), the ``k``-th of each with the same seed; or
+            several seeds against a single run (each seed of ``a`` is compared with the one run
+            of ``b``, on the same resampled examples, and the differences averaged).
     """
-    if len(a) != len(b) or not a:
-        raise ValueError(f"give the same seeds for both configs ({len(a)} vs {len(b)} runs)")
+    if not a or not b or (len(a) != len(b) and 1 not in (len(a), len(b))):
+        raise ValueError(f"give the same seeds for both configs, or one run for one of them "
+                         f"({len(a)} vs {len(b)} runs)")
     shared = [t for t in METRIC_OF if t in a[0]["predictions"] and t in b[0]["predictions"]]
     data = {}
     for task in metric_tasks(metric, shared):

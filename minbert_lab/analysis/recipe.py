@@ -1,0 +1,153 @@
+"""Our recipe beside the paper, the single-task references and the do-nothing reference; what
+each of its levers is worth; and the paper's section-5 claims about multitask learning, tested
+at scale.
+
+Every function takes stored results (``run_or_load``'s, in seed order) and returns a DataFrame
+or Markdown; the comparisons are the paired bootstrap of ``stats.significance`` (several seeds
+of the recipe against a single run of a reference is allowed: each seed is compared with it on
+the same resampled dev examples and the differences are averaged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from minbert_lab.analysis.verdicts import CONTRADICTED, REPRODUCED, claim_verdict
+from minbert_lab.stats.significance import (
+    LEVEL,
+    NOT_SIGNIFICANT,
+    compare,
+    paired_bootstrap,
+    seed_summary,
+)
+from minbert_lab.training.metrics import METRIC_NAMES, METRIC_OF, METRICS, composite
+
+# The paper's section 5, as (claim, metric, the side the paper says is better).
+MULTITASK_CLAIMS = (
+    ("STS performs better in multitask than in single-task fine-tuning", "sts_pearson",
+     "multitask"),
+    ("SST performs worse in multitask than in single-task fine-tuning", "sst_acc", "single"),
+)
+
+
+def combined_single_task(references: Mapping[str, dict]) -> dict:
+    """The three single-task references as one result: each task's dev predictions and metric
+    from its own model, the composite over the three, and their training time summed."""
+    metrics = {METRIC_OF[t]: float(r["metrics"][METRIC_OF[t]]) for t, r in references.items()}
+    metrics["score"] = composite(metrics)
+    return {"metrics": metrics,
+            "predictions": {t: r["predictions"][t] for t, r in references.items()},
+            "timings": {"train_seconds": sum(r["timings"]["train_seconds"]
+                                             for r in references.values())}}
+
+
+def recipe_summary(results: Mapping[str, Sequence[dict]],
+                   paper: Mapping[str, Mapping[str, float]] | None = None,
+                   level: float = LEVEL) -> pd.DataFrame:
+    """One row per label: seeds, each metric's mean with its Student-t interval over seeds (a
+    single run has none), and training minutes per run; then the paper's rows (numbers only).
+    """
+    frame = seed_summary(results, METRICS, level)
+    frame["train minutes"] = [
+        round(sum(r["timings"]["train_seconds"] for r in runs) / len(runs) / 60, 1)
+        for runs in results.values()]
+    if paper:
+        extra = pd.DataFrame([{"label": label, "seeds": 0, **values}
+                              for label, values in paper.items()])
+        frame = pd.concat([frame, extra], ignore_index=True)
+    frame.attrs["level"] = level
+    return frame
+
+
+def recipe_comparisons(recipe: str, results: Mapping[str, Sequence[dict]],
+                       metrics: Sequence[str] = METRICS, **kwargs) -> pd.DataFrame:
+    """The recipe against every other label, on each metric both were evaluated on."""
+    rows = []
+    for other, runs in results.items():
+        if other == recipe:
+            continue
+        shared = [m for m in metrics if m in runs[0]["metrics"] and m in
+                  results[recipe][0]["metrics"]]
+        rows.append(compare({recipe: results[recipe], other: runs}, [(recipe, other)], shared,
+                            **kwargs))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def ablation_table(recipe_run: dict, without: Mapping[str, dict], *, resamples: int = 2000,
+                   level: float = LEVEL) -> pd.DataFrame:
+    """What each lever is worth: the recipe minus the recipe without it (same seed), on the
+    score and on each task, by the paired bootstrap; and what the lever costs in training time.
+
+    Args:
+        recipe_run: the recipe's run with the seed the ablations used.
+        without: ``"without <lever>"`` -> that run.
+    """
+    rows = []
+    for label, run in without.items():
+        d = paired_bootstrap([recipe_run], [run], "score", resamples=resamples, level=level)
+        row = {"lever": label.removeprefix("without "), "score gain": round(d.difference, 4),
+               "low": round(d.low, 4), "high": round(d.high, 4),
+               "p_value": round(d.p_value, 4),
+               "verdict": NOT_SIGNIFICANT if not d.significant else
+               ("helps" if d.difference > 0 else "hurts")}
+        for task, metric in METRIC_OF.items():
+            row[f"{task} gain"] = round(recipe_run["metrics"][metric] - run["metrics"][metric], 4)
+        mine, theirs = (r["timings"]["train_seconds"] for r in (recipe_run, run))
+        row["train minutes with"], row["without"] = round(mine / 60, 1), round(theirs / 60, 1)
+        row["time cost"] = f"{mine / theirs:.2f}x"
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(level=level, resamples=resamples)
+    return frame
+
+
+def multitask_claims(multitask: Sequence[dict], references: Mapping[str, dict], *,
+                     resamples: int = 2000, level: float = LEVEL) -> pd.DataFrame:
+    """The paper's section-5 claims: a multitask model's runs against the single-task
+    references, task by task. ``ours`` is multitask minus single-task."""
+    rows = []
+    for text, metric, better in MULTITASK_CLAIMS:
+        task = next(t for t, m in METRIC_OF.items() if m == metric)
+        d = paired_bootstrap(multitask, [references[task]], metric, resamples=resamples,
+                             level=level)
+        signed = d if better == "multitask" else _negated(d)
+        rows.append({"claim": text, "metric": metric, "ours": round(d.difference, 4),
+                     "low": round(d.low, 4), "high": round(d.high, 4),
+                     "p_value": round(d.p_value, 4), "verdict": claim_verdict(signed)})
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(level=level, resamples=resamples, seeds=len(multitask))
+    return frame
+
+
+def _negated(d):
+    return type(d)(d.metric, -d.difference, -d.high, -d.low, d.p_value, d.resamples, d.level)
+
+
+def recipe_reading(summary: pd.DataFrame, recipe: str, comparisons: pd.DataFrame,
+                   ablations: pd.DataFrame | None = None,
+                   claims: pd.DataFrame | None = None, target: float = 0.77) -> str:
+    """The prose under the recipe's tables, computed from them."""
+    row = summary.set_index("label").loc[recipe]
+    lines = [f"**{recipe}**: score {row['score']:.3f} [{row['score_low']:.3f}, "
+             f"{row['score_high']:.3f}] over {int(row['seeds'])} seeds "
+             f"({', '.join(f'{METRIC_NAMES[m]} {row[m]:.3f}' for m in METRIC_OF.values())}); "
+             + (f"it reaches the {target} target." if row["score"] >= target else
+                f"below the {target} target by {target - row['score']:.3f}.")]
+    for _, c in comparisons[comparisons["metric"] == "score"].iterrows():
+        verdict = ("better" if c["verdict"] == recipe else NOT_SIGNIFICANT
+                   if c["verdict"] == NOT_SIGNIFICANT else "worse")
+        lines.append(f"- against {c['b']}: {c['difference']:+.4f} [{c['low']:+.4f}, "
+                     f"{c['high']:+.4f}], p = {c['p_value']:.3f}: {verdict}.")
+    if ablations is not None and len(ablations):
+        helped = ablations[ablations["verdict"] == "helps"]["lever"].tolist()
+        lines.append("- levers that helped significantly: " + (", ".join(helped) or "none")
+                     + "; the others' intervals include zero or go the wrong way (table above).")
+    if claims is not None:
+        for _, c in claims.iterrows():
+            word = {REPRODUCED: "reproduced", CONTRADICTED: "contradicted"}.get(
+                c["verdict"], NOT_SIGNIFICANT)
+            lines.append(f"- the paper's \"{c['claim']}\": multitask minus single-task "
+                         f"{c['ours']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}]: {word}.")
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fake_runs import fake_result
+
+from minbert_lab.analysis.recipe import (
+    ablation_table,
+    combined_single_task,
+    multitask_claims,
+    recipe_comparisons,
+    recipe_reading,
+    recipe_summary,
+)
+from minbert_lab.config import TaskConfig
+
+
+def _single(task: str, seed: int = 0) -> dict:
+    head = "linear" if task == "sst" else "cross_encoder"
+    loss = {"sst": "cross_entropy", "para": "bce", "sts": "mse"}[task]
+    return fake_result({task: TaskConfig(head, loss)}, seed=seed)
+
+
+def test_combined_single_task_is_the_three_models_together() -> None:
+    refs = {t: _single(t) for t in ("sst", "para", "sts")}
+    both = combined_single_task(refs)
+    assert set(both["predictions"]) == {"sst", "para", "sts"}
+    m = both["metrics"]
+    assert m["score"] == pytest.approx((m["sst_acc"] + (m["sts_pearson"] + 1) / 2
+                                        + m["para_acc"]) / 3)
+
+
+def test_summary_comparisons_and_reading_come_from_the_numbers() -> None:
+    recipe = [fake_result(seed=s) for s in range(3)]
+    refs = combined_single_task({t: _single(t) for t in ("sst", "para", "sts")})
+    results = {"ours": recipe, "single-task": [refs], "paper's best config": [fake_result(seed=9)]}
+    summary = recipe_summary(results, paper={"paper": {"score": 0.747}})
+    assert list(summary["label"]) == ["ours", "single-task", "paper's best config", "paper"]
+    assert summary.loc[0, "score_low"] <= summary.loc[0, "score"] <= summary.loc[0, "score_high"]
+    comparisons = recipe_comparisons("ours", results, resamples=200)
+    assert set(comparisons["b"]) == {"single-task", "paper's best config"}
+    assert np.all(comparisons["low"] <= comparisons["high"])
+    text = recipe_reading(summary, "ours", comparisons, target=0.0)
+    assert "reaches the 0.0 target" in text and "against single-task" in text
+
+
+def test_ablations_and_claims_have_intervals_and_verdicts() -> None:
+    recipe = fake_result(seed=0)
+    table = ablation_table(recipe, {"without mean pooling": fake_result(seed=1),
+                                    "without itself": recipe}, resamples=200)
+    assert list(table["lever"]) == ["mean pooling", "itself"]
+    assert table.loc[1, "score gain"] == 0 and table.loc[1, "verdict"] == "not significant"
+    assert table.loc[1, "time cost"] == "1.00x"
+    claims = multitask_claims([fake_result(seed=s) for s in range(2)],
+                              {t: _single(t) for t in ("sst", "para", "sts")}, resamples=200)
+    assert list(claims["metric"]) == ["sts_pearson", "sst_acc"]
+    assert set(claims["verdict"]) <= {"reproduced", "contradicted", "not significant"}
