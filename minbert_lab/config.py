@@ -66,6 +66,9 @@ LOSS_ALIASES = {"ce": "cross_entropy", "weighted_ce": "weighted_cross_entropy",
 REGULARIZERS = ("none", "l2", "smart", "rdrop")
 ORDERINGS = ("sequential", "shuffled", "weighted", "proportional", "round_robin")
 POOLINGS = ("cls", "mean")
+# How a Siamese head's shared projection starts: random (the paper's), or as the identity, so
+# that a fresh Siamese cosine head scores exactly the pretrained embeddings' cosine.
+PAIR_PROJECTIONS = ("random", "identity")
 # fp32, or bf16 autocast (matmuls in bf16; losses, reductions and the optimizer in fp32).
 PRECISIONS = ("fp32", "bf16")
 # How a task's training examples are drawn each pass: as they come (shuffled), or resampled so
@@ -261,6 +264,7 @@ class RunConfig:
     dropout: float = 0.1
     pooling: str = "cls"
     shared_trunk: bool = False  # the paper's weight sharing: one Linear + ReLU before all heads
+    pair_projection: str = "random"
     ordering: Ordering = field(default_factory=Ordering)
     epochs: int | None = None
     batch_size: int | None = None
@@ -303,6 +307,7 @@ class RunConfig:
         if not self.dropout < 1:
             raise ValueError(f"dropout={self.dropout!r} is not valid; it must be in [0, 1)")
         _choose("pooling", self.pooling, POOLINGS)
+        _choose("pair_projection", self.pair_projection, PAIR_PROJECTIONS)
         _flag("shared_trunk", self.shared_trunk)
         self._validate_ordering()
         for name in ("epochs", "batch_size", "max_length"):

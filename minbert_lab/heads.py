@@ -136,8 +136,12 @@ class CrossEncoderHead(nn.Module):
         return PairOutput(self.to_score(self.dropout(x)).squeeze(-1), None, None)  # (B,)
 
 
-def make_head(task: str, head: str, *, hidden: int, dropout: float) -> nn.Module:
+def make_head(task: str, head: str, *, hidden: int, dropout: float,
+              projection: str = "random") -> nn.Module:
     """Builds the head named ``head`` (see ``config.HEADS``) for ``task``.
+
+    ``projection="identity"`` starts a Siamese head's projection as the identity (after the
+    random draw, so every other weight is initialised as with ``"random"``).
 
     Raises:
         ValueError: unknown task, or a head that does not fit the task.
@@ -151,8 +155,13 @@ def make_head(task: str, head: str, *, hidden: int, dropout: float) -> nn.Module
         )
     if head == "linear":
         return SentimentHead(hidden=hidden, dropout=dropout)
-    if head == "siamese_concat_diff":
-        return SiameseConcatDiffHead(hidden=hidden, dropout=dropout)
-    if head == "siamese_cosine":
-        return SiameseCosineHead(hidden=hidden, dropout=dropout, task=task)
-    return CrossEncoderHead(hidden=hidden, dropout=dropout)
+    if head == "cross_encoder":
+        return CrossEncoderHead(hidden=hidden, dropout=dropout)
+    siamese = (SiameseConcatDiffHead(hidden=hidden, dropout=dropout)
+               if head == "siamese_concat_diff"
+               else SiameseCosineHead(hidden=hidden, dropout=dropout, task=task))
+    if projection == "identity":
+        with torch.no_grad():
+            nn.init.eye_(siamese.to_proj.weight)
+            siamese.to_proj.bias.zero_()
+    return siamese

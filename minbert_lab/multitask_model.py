@@ -36,6 +36,7 @@ class MultitaskModel(nn.Module):
         dropout: dropout rate inside the heads.
         pooling: ``"cls"`` or ``"mean"``.
         shared_trunk: put one Linear + ReLU, shared by all tasks, between pooling and heads.
+        pair_projection: how Siamese heads' projections start (``config.PAIR_PROJECTIONS``).
 
     Example:
         >>> model = MultitaskModel(encoder, {"sst": default_task("sst")}, dropout=0.1)
@@ -50,6 +51,7 @@ class MultitaskModel(nn.Module):
         dropout: float,
         pooling: str = "cls",
         shared_trunk: bool = False,
+        pair_projection: str = "random",
     ):
         super().__init__()
         if pooling not in POOLINGS:
@@ -62,7 +64,8 @@ class MultitaskModel(nn.Module):
         self.trunk = SharedTrunk(hidden=hidden) if shared_trunk else None
         self.heads = nn.ModuleDict(
             {
-                task: make_head(task, cfg.head, hidden=hidden, dropout=dropout)
+                task: make_head(task, cfg.head, hidden=hidden, dropout=dropout,
+                                projection=pair_projection)
                 for task, cfg in tasks.items()
             }
         )
@@ -77,6 +80,7 @@ class MultitaskModel(nn.Module):
             dropout=config.dropout,
             pooling=config.pooling,
             shared_trunk=config.shared_trunk,
+            pair_projection=config.pair_projection,
         )
 
     def input_form(self, task: str) -> str:

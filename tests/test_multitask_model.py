@@ -170,3 +170,24 @@ def test_loss_and_smart_backpropagate_into_the_encoder():
     assert model.encoder.word_embeddings.weight.grad.any()
     assert model.encoder.dense.weight.grad.any()
     assert model.heads["para"].scale.grad is not None
+
+
+def test_an_identity_projection_scores_the_pretrained_cosine(data_dir) -> None:
+    from minbert_lab.config import RunConfig, TaskConfig
+    from minbert_lab.data.batching import make_batches
+    from minbert_lab.data.splits import load_split
+    from minbert_lab.experiments.zero_shot import pair_cosines
+    from minbert_lab.model import MinBert
+    from minbert_lab.multitask_model import MultitaskModel
+
+    config = RunConfig(tasks={"sts": TaskConfig("siamese_cosine", "mse")}, pooling="mean",
+                       pair_projection="identity")
+    encoder = MinBert.from_pretrained("minilm-l6", add_pooler=False)
+    model = MultitaskModel.from_config(encoder, config).eval()
+    dev = load_split("sts", "dev", limit=16, data_dir=data_dir)
+    (batch,) = make_batches(dev, "siamese", batch_size=16, max_length=64, shuffle=False,
+                            bucket=False)
+    with torch.no_grad():
+        score = model(batch).score
+    cos = pair_cosines(encoder.eval(), dev, max_length=64)
+    assert torch.allclose(score, torch.tensor(2.5 * (cos + 1)), atol=1e-5)

@@ -53,7 +53,8 @@ RUNS_DIR = Path("runs")
 # - fields added since then are left out while they hold their default (a non-default value is
 #   written and changes the key, as it should);
 _ADDED_FIELDS = {"tasks_per_step": "one", "gradient_surgery": "none", "conflict_probes": 0,
-                 "lr_schedule": "constant", "warmup_ratio": 0.0, "layer_lr_decay": 1.0}
+                 "lr_schedule": "constant", "warmup_ratio": 0.0, "layer_lr_decay": 1.0,
+                 "pair_projection": "random"}
 _ADDED_TASK_FIELDS = {"sampler": "uniform"}
 # - fields since removed are written with the one value they ever had;
 _REMOVED_FIELDS = {"pad_to": None}
