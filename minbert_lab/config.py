@@ -13,11 +13,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+from minbert_lab.validation import choose, flag, positive, whole
 
 TASKS = ("sst", "para", "sts")
 TASK_TITLES = {"sst": "SST-5 sentiment", "para": "Quora paraphrase", "sts": "STS-B similarity"}
@@ -141,36 +141,6 @@ PROFILES = {
 }
 
 
-def _choose(field_name: str, value: Any, valid: tuple | list,
-            labels: dict[str, str] | None = None) -> None:
-    if value not in valid:
-        also = ""
-        if labels:  # heads and losses: say which of the paper's labels would do
-            also = " (the paper's " + ", ".join(labels[v] for v in valid) + ")"
-        raise ValueError(f"{field_name}={value!r} is not valid; choose one of {list(valid)}"
-                         f"{also}")
-
-
-def _positive(field_name: str, value: float, *, allow_zero: bool = False) -> None:
-    # bool is an int subclass and NaN compares False with everything: both would slip through.
-    if (isinstance(value, bool) or not isinstance(value, (int, float))
-            or not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero)):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{field_name}={value!r} is not valid; it must be a finite number {bound}")
-
-
-def _whole(field_name: str, value: int | None, low: int, *, optional: bool = True) -> None:
-    if value is None and optional:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{field_name}={value!r} is not valid; it must be an integer >= {low}")
-
-
-def _flag(field_name: str, value: bool) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"{field_name}={value!r} is not valid; choose one of [True, False]")
-
-
 def head_name(name: str) -> str:
     """The head ``name`` names, with the paper's labels (``CE``, ``S-CD``, ``S-CS``) accepted."""
     return HEAD_ALIASES.get(name, name)
@@ -204,12 +174,12 @@ class TaskConfig:
             object.__setattr__(self, "loss", loss_name(self.loss))
 
     def validate(self, task: str) -> None:
-        _choose(f"tasks.{task}.head", self.head, HEADS[task], HEAD_LABELS)
-        _choose(f"tasks.{task}.loss", self.loss, LOSSES[(task, self.head)], LOSS_LABELS)
-        _choose(f"tasks.{task}.regularizer", self.regularizer, REGULARIZERS)
-        _positive(f"tasks.{task}.reg_weight", self.reg_weight, allow_zero=True)
-        _positive(f"tasks.{task}.task_weight", self.task_weight)
-        _choose(f"tasks.{task}.sampler", self.sampler, SAMPLERS)
+        choose(f"tasks.{task}.head", self.head, HEADS[task], HEAD_LABELS)
+        choose(f"tasks.{task}.loss", self.loss, LOSSES[(task, self.head)], LOSS_LABELS)
+        choose(f"tasks.{task}.regularizer", self.regularizer, REGULARIZERS)
+        positive(f"tasks.{task}.reg_weight", self.reg_weight, allow_zero=True)
+        positive(f"tasks.{task}.task_weight", self.task_weight)
+        choose(f"tasks.{task}.sampler", self.sampler, SAMPLERS)
         if self.sampler == "balanced" and task not in CLASSIFICATION_TASKS:
             raise ValueError(f"tasks.{task}.sampler='balanced' is not valid: {task} has no "
                              f"classes; balance only {list(CLASSIFICATION_TASKS)}")
@@ -222,7 +192,7 @@ class TaskConfig:
 
 def default_task(task: str) -> TaskConfig:
     """The paper's best single-task choice before regularization: linear SST, CE pair heads."""
-    _choose("task", task, TASKS)
+    choose("task", task, TASKS)
     return TaskConfig(head="linear" if task == "sst" else "cross_encoder",
                       loss=DEFAULT_LOSS[task])
 
@@ -241,10 +211,10 @@ class Ordering:
     temperature: float = 2.0
 
     def validate(self) -> None:
-        _choose("ordering", self.name, ORDERINGS)
-        _choose("ordering.task", self.task, TASKS)
-        _positive("ordering.weight", self.weight)
-        _positive("ordering.temperature", self.temperature)
+        choose("ordering", self.name, ORDERINGS)
+        choose("ordering.task", self.task, TASKS)
+        positive("ordering.weight", self.weight)
+        positive("ordering.temperature", self.temperature)
 
 
 @dataclass(frozen=True)
@@ -296,46 +266,46 @@ class RunConfig:
                 f"tasks={self.tasks!r} is not valid; give a non-empty subset of {list(TASKS)}"
             )
         for task, cfg in self.tasks.items():
-            _choose("tasks", task, TASKS)
+            choose("tasks", task, TASKS)
             if not isinstance(cfg, TaskConfig):
                 raise ValueError(f"tasks.{task} must be a TaskConfig, not {type(cfg).__name__}")
             cfg.validate(task)
-        _choose("profile", self.profile, list(PROFILES))
+        choose("profile", self.profile, list(PROFILES))
         if not isinstance(self.checkpoint, str) or not self.checkpoint:
             raise ValueError("checkpoint must be a bundled name, a folder or a hub name")
-        _positive("dropout", self.dropout, allow_zero=True)
+        positive("dropout", self.dropout, allow_zero=True)
         if not self.dropout < 1:
             raise ValueError(f"dropout={self.dropout!r} is not valid; it must be in [0, 1)")
-        _choose("pooling", self.pooling, POOLINGS)
-        _choose("pair_projection", self.pair_projection, PAIR_PROJECTIONS)
-        _flag("shared_trunk", self.shared_trunk)
+        choose("pooling", self.pooling, POOLINGS)
+        choose("pair_projection", self.pair_projection, PAIR_PROJECTIONS)
+        flag("shared_trunk", self.shared_trunk)
         self._validate_ordering()
         for name in ("epochs", "batch_size", "max_length"):
-            _whole(name, getattr(self, name), 1)
-        _flag("bucket_by_length", self.bucket_by_length)
+            whole(name, getattr(self, name), 1)
+        flag("bucket_by_length", self.bucket_by_length)
         if self.max_length is not None and not 8 <= self.max_length <= 512:
             raise ValueError(f"max_length={self.max_length!r} is not valid; it must be in [8, 512]")
         if self.lr is not None:
-            _positive("lr", self.lr)
+            positive("lr", self.lr)
         if self.precision is not None:
-            _choose("precision", self.precision, PRECISIONS)
-        _positive("weight_decay", self.weight_decay, allow_zero=True)
-        _positive("grad_clip", self.grad_clip, allow_zero=True)
+            choose("precision", self.precision, PRECISIONS)
+        positive("weight_decay", self.weight_decay, allow_zero=True)
+        positive("grad_clip", self.grad_clip, allow_zero=True)
         self._validate_schedule()
-        _positive("bregman_weight", self.bregman_weight, allow_zero=True)
-        _whole("seed", self.seed, 0, optional=False)
+        positive("bregman_weight", self.bregman_weight, allow_zero=True)
+        whole("seed", self.seed, 0, optional=False)
         self._validate_multitask_steps()
 
     def _validate_schedule(self) -> None:
-        _choose("lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        _positive("warmup_ratio", self.warmup_ratio, allow_zero=True)
+        choose("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        positive("warmup_ratio", self.warmup_ratio, allow_zero=True)
         if not self.warmup_ratio < 1:
             raise ValueError(f"warmup_ratio={self.warmup_ratio!r} is not valid; it must be in "
                              "[0, 1)")
         if self.warmup_ratio and self.lr_schedule == "constant":
             raise ValueError("warmup_ratio needs lr_schedule='linear' (a constant rate has no "
                              "warmup)")
-        _positive("layer_lr_decay", self.layer_lr_decay)
+        positive("layer_lr_decay", self.layer_lr_decay)
         if not self.layer_lr_decay <= 1:
             raise ValueError(f"layer_lr_decay={self.layer_lr_decay!r} is not valid; it must be "
                              "in (0, 1]")
@@ -346,15 +316,15 @@ class RunConfig:
                              f"of {list(ORDERINGS)}")
         self.ordering.validate()
         if self.ordering.name == "weighted" and self.multitask:  # the favoured task must train
-            _choose("ordering.task", self.ordering.task, list(self.tasks))
+            choose("ordering.task", self.ordering.task, list(self.tasks))
 
     def _validate_multitask_steps(self) -> None:
-        _choose("tasks_per_step", self.tasks_per_step, TASKS_PER_STEP)
+        choose("tasks_per_step", self.tasks_per_step, TASKS_PER_STEP)
         if self.tasks_per_step == "all" and self.ordering.name != "round_robin":
             raise ValueError(f"tasks_per_step='all' is not valid with ordering="
                              f"{self.ordering.name!r}: it needs complete rounds of one batch "
                              "per task; use ordering='round_robin'")
-        _choose("gradient_surgery", self.gradient_surgery, GRADIENT_SURGERIES)
+        choose("gradient_surgery", self.gradient_surgery, GRADIENT_SURGERIES)
         if self.gradient_surgery != "none" and (self.tasks_per_step != "all" or not self.multitask):
             raise ValueError(f"gradient_surgery={self.gradient_surgery!r} is not valid here: it "
                              "combines several tasks' gradients in one step, so it needs two or "

@@ -28,6 +28,7 @@ from abc import ABC, abstractmethod
 import pandas as pd
 
 from minbert_lab.config import ORDERINGS
+from minbert_lab.validation import positive
 
 
 class TaskOrder(ABC):
@@ -144,7 +145,7 @@ class WeightedTaskOrder(_SampledTaskOrder):
         super().__init__(n_batches)
         if len(self.tasks) > 1 and task not in self.tasks:
             raise ValueError(f"task={task!r} is not valid; choose one of {list(self.tasks)}")
-        _positive("weight", weight)
+        positive("weight", weight)
         self.seed, self.task, self.weight = seed, task, weight
 
     def weights(self) -> dict[str, float]:
@@ -164,7 +165,7 @@ class ProportionalTaskOrder(_SampledTaskOrder):
         self, n_batches: dict[str, int], *, seed: int = 0, temperature: float = 2.0
     ) -> None:
         super().__init__(n_batches)
-        _positive("temperature", temperature)
+        positive("temperature", temperature)
         self.seed, self.temperature = seed, temperature
 
     def weights(self) -> dict[str, float]:
@@ -275,8 +276,3 @@ def _validated(n_batches: dict[str, int]) -> dict[str, int]:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"n_batches[{task!r}]={n!r} is not valid; it must be an integer >= 1")
     return dict(n_batches)
-
-
-def _positive(field_name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{field_name}={value!r} is not valid; it must be a number > 0")
