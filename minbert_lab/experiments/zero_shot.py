@@ -7,8 +7,9 @@ embeddings already rank similar sentences together. For STS the prediction is th
 pair is called a paraphrase when its cosine passes a threshold, chosen to maximise accuracy on
 the training split. A fine-tuned row that scores below this one has made the encoder worse.
 
-Results are stored like runs (``results/<profile>/zero-shot-<task>-<key>.json``, checksummed),
-keyed by task, checkpoint, data and profile sizes.
+Results are stored like runs, keyed by task, checkpoint, data and profile sizes, and
+checksummed: ``results/<profile>/zero-shot-<task>-<key>.json`` for the committed profiles,
+``runs/<profile>/...`` for the others.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES
 from minbert_lab.data.batching import make_batches
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split, split_note
-from minbert_lab.experiments.cache import load_result, save_result
-from minbert_lab.experiments.committed import RESULTS_DIR
+from minbert_lab.experiments.cache import RUNS_DIR, load_result, save_result
+from minbert_lab.experiments.committed import COMMITTED_PROFILES, RESULTS_DIR
 from minbert_lab.model import MinBert
 from minbert_lab.multitask_model import pool
 from minbert_lab.training.metrics import METRIC_OF, task_metric
@@ -38,7 +39,8 @@ ENCODE_BATCH = 128
 
 
 def zero_shot(task: str, *, profile: str = "quick", checkpoint: str = DEFAULT_CHECKPOINT,
-              data_dir: Path | str = DATA_DIR, results_dir: Path | str = RESULTS_DIR) -> dict:
+              data_dir: Path | str = DATA_DIR, runs_dir: Path | str = RUNS_DIR,
+              results_dir: Path | str = RESULTS_DIR) -> dict:
     """The stored zero-shot result of ``task`` for ``profile``'s dev set, computed if missing.
 
     Returns:
@@ -50,7 +52,8 @@ def zero_shot(task: str, *, profile: str = "quick", checkpoint: str = DEFAULT_CH
         raise ValueError(f"task={task!r} is not valid; zero-shot cosine needs sentence pairs: "
                          f"choose one of {list(PAIR_TASKS)}")
     key = _key(task, profile, checkpoint, data_dir)
-    path = Path(results_dir) / profile / f"zero-shot-{task}-{key}.json"
+    store = results_dir if profile in COMMITTED_PROFILES else runs_dir
+    path = Path(store) / profile / f"zero-shot-{task}-{key}.json"
     if (stored := load_result(path)) is not None:
         return {**stored, "cached": True}
     result = _compute(task, profile=profile, checkpoint=checkpoint, data_dir=data_dir)
