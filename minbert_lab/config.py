@@ -31,9 +31,11 @@ HEAD_LABELS = {
     "siamese_concat_diff": "S-CD",  # Siamese, [u, v, |u - v|] -> score
     "siamese_cosine": "S-CS",  # Siamese, cos(u, v)
     "cross_encoder": "CE",  # [CLS] a [SEP] b [SEP] -> score
+    # ours: the pretrained cosine of the two sentences plus a cross-encoder's correction
+    "cross_encoder_cosine": "CE+CS",
 }
 SST_HEADS = ("linear",)
-PAIR_HEADS = ("siamese_concat_diff", "siamese_cosine", "cross_encoder")
+PAIR_HEADS = ("siamese_concat_diff", "siamese_cosine", "cross_encoder", "cross_encoder_cosine")
 HEADS = {"sst": SST_HEADS, "para": PAIR_HEADS, "sts": PAIR_HEADS}
 
 LOSS_LABELS = {
@@ -54,10 +56,13 @@ LOSSES = {
     ("sts", "siamese_concat_diff"): ("mse",),
     ("sts", "siamese_cosine"): ("mse", "cosine_embedding"),
     ("sts", "cross_encoder"): ("mse",),
+    ("para", "cross_encoder_cosine"): ("bce",),
+    ("sts", "cross_encoder_cosine"): ("mse",),
 }
 DEFAULT_LOSS = {"sst": "cross_entropy", "para": "bce", "sts": "mse"}
 # The paper's short spellings (and this lab's first ones), accepted wherever a name is read.
-HEAD_ALIASES = {"S-CD": "siamese_concat_diff", "S-CS": "siamese_cosine", "CE": "cross_encoder"}
+HEAD_ALIASES = {"S-CD": "siamese_concat_diff", "S-CS": "siamese_cosine", "CE": "cross_encoder",
+                "CE+CS": "cross_encoder_cosine"}
 LOSS_ALIASES = {"ce": "cross_entropy", "weighted_ce": "weighted_cross_entropy",
                 "cos_emb": "cosine_embedding"}
 

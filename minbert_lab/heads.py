@@ -10,6 +10,8 @@ One class per head of the study (see ``config.HEADS``):
   embeddings, as a logit for paraphrase or rescaled to the 0-5 label range for similarity.
 - ``CrossEncoderHead`` (``cross_encoder``, CE): one linear layer over the pooled embedding of
   ``[CLS] a [SEP] b [SEP]`` (Devlin et al., 2018).
+- ``CrossEncoderCosineHead`` (``cross_encoder_cosine``, ours, CE+CS): the cosine of the two
+  sentences' own embeddings, as S-CS scores it, plus a cross-encoder's correction.
 
 Pair heads return a ``PairOutput``: the score a loss or a metric reads, plus the projected
 sentence embeddings ``u`` and ``v`` that the embedding losses (MNR, cosine embedding) need.
@@ -27,7 +29,7 @@ from minbert_lab.config import HEADS, TASKS, head_name
 
 # Which batch form each head consumes (see ``data.batch.Batch``).
 HEAD_FORMS = {"linear": "single", "cross_encoder": "cross", "siamese_concat_diff": "siamese",
-              "siamese_cosine": "siamese"}
+              "siamese_cosine": "siamese", "cross_encoder_cosine": "hybrid"}
 
 
 class PairOutput(NamedTuple):
@@ -136,6 +138,40 @@ class CrossEncoderHead(nn.Module):
         return PairOutput(self.to_score(self.dropout(x)).squeeze(-1), None, None)  # (B,)
 
 
+class CrossEncoderCosineHead(nn.Module):
+    """CE+CS: ``cosine score + cross-encoder correction``.
+
+    A Siamese cosine head keeps what a sentence encoder such as all-MiniLM-L6-v2 already knows
+    (its pretrained cosine scores STS at r 0.84 with no training), but cannot compare the two
+    sentences word by word; a cross-encoder can, but starts from an encoder never trained on
+    joined pairs. This head adds them: the cosine of the two sentences' embeddings (no
+    projection, so a fresh head scores exactly the pretrained cosine), mapped as S-CS maps it
+    (``2.5 * (cos + 1)`` for STS; ``scale * cos + bias`` for paraphrase), plus one linear layer
+    over the pooled ``[CLS] a [SEP] b [SEP]``, initialised at zero so that training starts from
+    the cosine alone and learns the cross-encoder's correction.
+    """
+
+    def __init__(self, *, hidden: int, dropout: float, task: str):
+        super().__init__()
+        if task not in ("para", "sts"):
+            raise ValueError(f"task={task!r} is not valid; choose one of ['para', 'sts']")
+        self.task = task
+        self.dropout = nn.Dropout(dropout)
+        self.to_correction = nn.Linear(hidden, 1)
+        with torch.no_grad():
+            self.to_correction.weight.zero_()
+            self.to_correction.bias.zero_()
+        if task == "para":
+            self.scale = nn.Parameter(torch.tensor(SiameseCosineHead.INIT_SCALE))
+            self.bias = nn.Parameter(torch.tensor(SiameseCosineHead.INIT_BIAS))
+
+    def forward(self, pair: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> PairOutput:
+        cos = F.cosine_similarity(a, b, dim=-1)  # (B,)
+        prior = self.scale * cos + self.bias if self.task == "para" else 2.5 * (cos + 1)
+        correction = self.to_correction(self.dropout(pair)).squeeze(-1)  # (B,)
+        return PairOutput(prior + correction, a, b)
+
+
 def make_head(task: str, head: str, *, hidden: int, dropout: float,
               projection: str = "random") -> nn.Module:
     """Builds the head named ``head`` (see ``config.HEADS``) for ``task``.
@@ -157,6 +193,8 @@ def make_head(task: str, head: str, *, hidden: int, dropout: float,
         return SentimentHead(hidden=hidden, dropout=dropout)
     if head == "cross_encoder":
         return CrossEncoderHead(hidden=hidden, dropout=dropout)
+    if head == "cross_encoder_cosine":
+        return CrossEncoderCosineHead(hidden=hidden, dropout=dropout, task=task)
     siamese = (SiameseConcatDiffHead(hidden=hidden, dropout=dropout)
                if head == "siamese_concat_diff"
                else SiameseCosineHead(hidden=hidden, dropout=dropout, task=task))

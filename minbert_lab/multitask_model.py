@@ -84,7 +84,8 @@ class MultitaskModel(nn.Module):
         )
 
     def input_form(self, task: str) -> str:
-        """``"single"``, ``"cross"`` or ``"siamese"``: the batch form ``task``'s head needs."""
+        """``"single"``, ``"cross"``, ``"siamese"`` or ``"hybrid"``: the batch form ``task``'s
+        head needs."""
         if task not in self.forms:
             raise ValueError(f"task={task!r} has no head; choose one of {list(self.forms)}")
         return self.forms[task]
@@ -123,6 +124,12 @@ class MultitaskModel(nn.Module):
                     f"a siamese batch of {n} pairs needs {2 * n} rows, not {pooled.shape[0]}"
                 )
             return head(pooled[:n], pooled[n:])  # rows :B are sentence a, rows B: sentence b
+        if form == "hybrid":
+            n = batch.size
+            if pooled.shape[0] != 3 * n:
+                raise ValueError(
+                    f"a hybrid batch of {n} pairs needs {3 * n} rows, not {pooled.shape[0]}")
+            return head(pooled[:n], pooled[n:2 * n], pooled[2 * n:])  # pairs, then a, then b
         return head(pooled)
 
     def forward(self, batch: Batch, *, with_embeddings: bool = False):

@@ -27,6 +27,7 @@ from minbert_lab.config import (
     LOSS_LABELS,
     LOSSES,
     ORDERINGS,
+    PAIR_HEADS,
     REGULARIZERS,
     SAMPLERS,
 )
@@ -125,8 +126,8 @@ def test_every_listed_spelling_of_a_head_and_loss_is_accepted(task, head, loss) 
 
 @pytest.mark.parametrize(("argv", "accepted"), [
     (["--tasks", "sts", "--head", "sts=linear"],
-     "tasks.sts.head='linear' is not valid; choose one of ['siamese_concat_diff', "
-     "'siamese_cosine', 'cross_encoder'] (the paper's S-CD, S-CS, CE)"),
+     f"tasks.sts.head='linear' is not valid; choose one of {list(PAIR_HEADS)} (the paper's "
+     + ", ".join(HEAD_LABELS[h] for h in PAIR_HEADS) + ")"),
     (["--tasks", "para", "--head", "para=CE", "--loss", "para=MNR"],
      "tasks.para.loss='mnr' is not valid; choose one of ['bce'] (the paper's BCE)"),
     (["--tasks", "sts", "--head", "sts=S-CD", "--loss", "sts=cosine embedding"],

@@ -191,3 +191,26 @@ def test_an_identity_projection_scores_the_pretrained_cosine(data_dir) -> None:
         score = model(batch).score
     cos = pair_cosines(encoder.eval(), dev, max_length=64)
     assert torch.allclose(score, torch.tensor(2.5 * (cos + 1)), atol=1e-5)
+
+
+@pytest.mark.parametrize("task", ["sts", "para"])
+def test_a_fresh_hybrid_head_scores_the_pretrained_cosine(task: str, data_dir) -> None:
+    from minbert_lab.data.batching import make_batches
+    from minbert_lab.data.splits import load_split
+    from minbert_lab.experiments.zero_shot import pair_cosines
+    from minbert_lab.model import MinBert
+    from minbert_lab.multitask_model import MultitaskModel
+
+    loss = "mse" if task == "sts" else "bce"
+    config = RunConfig(tasks={task: TaskConfig("CE+CS", loss)}, pooling="mean")
+    encoder = MinBert.from_pretrained("minilm-l6", add_pooler=False)
+    model = MultitaskModel.from_config(encoder, config).eval()
+    dev = load_split(task, "dev", limit=8, data_dir=data_dir)
+    (batch,) = make_batches(dev, "hybrid", batch_size=8, max_length=64, shuffle=False,
+                            bucket=False)
+    assert batch.inputs.input_ids.shape[0] == 3 * 8
+    with torch.no_grad():
+        out = model(batch)
+    cos = torch.tensor(pair_cosines(encoder.eval(), dev, max_length=64))
+    expected = 2.5 * (cos + 1) if task == "sts" else 5 * cos - 2.5
+    assert torch.allclose(out.score, expected, atol=1e-5)

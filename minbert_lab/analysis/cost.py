@@ -18,7 +18,8 @@ import pandas as pd
 from minbert_lab.config import PAIR_HEADS, TASK_TITLES, head_name
 from minbert_lab.training.metrics import METRIC_OF
 
-ENCODINGS = {"cross_encoder": "cross-encoder", "siamese_concat_diff": "Siamese",
+ENCODINGS = {"cross_encoder": "cross-encoder", "cross_encoder_cosine": "hybrid",
+             "siamese_concat_diff": "Siamese",
              "siamese_cosine": "Siamese"}
 
 

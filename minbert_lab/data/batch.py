@@ -27,8 +27,9 @@ class Batch:
     """One task's batch, in the form its head needs.
 
     ``form`` is ``"single"`` (SST: N = B sentences), ``"cross"`` (N = B pairs encoded as
-    ``[CLS] a [SEP] b [SEP]``) or ``"siamese"`` (N = 2B: rows ``:B`` are the first sentences,
-    rows ``B:`` the second ones, so both go through the encoder in one forward pass).
+    ``[CLS] a [SEP] b [SEP]``), ``"siamese"`` (N = 2B: rows ``:B`` are the first sentences,
+    rows ``B:`` the second ones, so both go through the encoder in one forward pass) or
+    ``"hybrid"`` (N = 3B: the cross-encoded pairs, then the first and the second sentences).
     """
 
     task: str

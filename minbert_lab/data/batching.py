@@ -1,4 +1,5 @@
-"""Turn a tokenized split into padded batches: single, cross-encoded or Siamese.
+"""Turn a tokenized split into padded batches: single, cross-encoded, Siamese, or hybrid (the
+cross-encoded pairs followed by their two sentences alone).
 
 Padding is dynamic (each batch is as long as its longest row). With ``bucket=True``, examples
 are shuffled, cut into pools of ``pool_batches`` batches, sorted by length inside a pool and
@@ -13,7 +14,7 @@ import torch
 from minbert_lab.data.batch import Batch, Encoded
 from minbert_lab.data.splits import TaskSplit
 
-FORMS = ("single", "cross", "siamese")
+FORMS = ("single", "cross", "siamese", "hybrid")
 
 
 def pad(seqs: list[torch.Tensor], types: list[torch.Tensor] | None = None,
@@ -72,6 +73,13 @@ def collate(data: TaskSplit, index: list[int], form: str, max_length: int,
     elif form == "cross":
         pairs = [cross_pair(data.a[i], data.b[i], max_length) for i in index]
         inputs = pad([p[0] for p in pairs], [p[1] for p in pairs], width=pad_to)
+    elif form == "hybrid":
+        pairs = [cross_pair(data.a[i], data.b[i], max_length) for i in index]
+        alone = ([truncate(data.a[i], max_length) for i in index]
+                 + [truncate(data.b[i], max_length) for i in index])
+        inputs = pad([p[0] for p in pairs] + alone,
+                     [p[1] for p in pairs] + [torch.zeros(len(s), dtype=torch.int64)
+                                              for s in alone], width=pad_to)
     else:
         raise ValueError(f"form={form!r} is not valid; choose one of {list(FORMS)}")
     ids = data.frame["id"].iloc[index].tolist()
@@ -82,7 +90,7 @@ def example_lengths(data: TaskSplit, form: str) -> torch.Tensor:
     """Token count each example costs in this form (the sort key for bucketing)."""
     if form == "single":
         return data.a.lengths()
-    if form == "cross":
+    if form in ("cross", "hybrid"):
         return data.a.lengths() + data.b.lengths() - 1
     return torch.maximum(data.a.lengths(), data.b.lengths())
 

@@ -99,7 +99,8 @@ def shard(batch: Batch, world: World) -> tuple[Batch, float]:
 def select_rows(batch: Batch, rows: list[int]) -> Batch:
     """The batch's examples ``rows`` (both sentences of a Siamese pair), padding trimmed."""
     index = torch.tensor(rows)
-    sequences = torch.cat([index, index + batch.size]) if batch.form == "siamese" else index
+    copies = {"siamese": 2, "hybrid": 3}.get(batch.form, 1)  # rows per example
+    sequences = torch.cat([index + k * batch.size for k in range(copies)])
     inputs = [t[sequences] for t in batch.inputs.tensors()]
     width = int(inputs[1].sum(1).max())  # the longest real sequence left
     return Batch(batch.task, batch.form, Encoded(*(t[:, :width] for t in inputs)),

@@ -19,7 +19,7 @@ SCRIPT = Path(__file__).with_name("ddp_run.py")
 
 
 def _batch(form: str, n: int = 5) -> Batch:
-    rows = 2 * n if form == "siamese" else n
+    rows = {"siamese": 2, "hybrid": 3}.get(form, 1) * n
     ids = torch.arange(rows * 4).view(rows, 4)
     mask = torch.ones(rows, 4, dtype=torch.int64)
     mask[:, 3] = 0  # the last column is padding everywhere
@@ -89,3 +89,8 @@ def test_a_killed_rank_ends_the_job_and_the_rerun_resumes(data_dir: Path,
     reference = tmp_path / "reference.json"
     assert _run([], ranks=2, data_dir=data_dir, out=reference).returncode == 0
     assert _losses(out) == pytest.approx(_losses(reference), abs=1e-5)
+
+
+def test_hybrid_rows_keep_the_pair_and_both_sentences() -> None:
+    batch = _batch("hybrid", n=2)  # 6 rows: 2 pairs, then 2 first sentences, then 2 second
+    assert select_rows(batch, [1]).inputs.input_ids[:, 0].tolist() == [4, 12, 20]
