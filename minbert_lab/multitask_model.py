@@ -13,6 +13,7 @@ from torch import nn
 from minbert_lab.config import POOLINGS, RunConfig, TaskConfig
 from minbert_lab.data.batch import Batch
 from minbert_lab.heads import HEAD_FORMS, PairOutput, SharedTrunk, make_head
+from minbert_lab.model.parameter_norm import parameter_norm
 
 
 def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
@@ -132,10 +133,17 @@ class MultitaskModel(nn.Module):
             return head(pooled[:n], pooled[n:2 * n], pooled[2 * n:])  # pairs, then a, then b
         return head(pooled)
 
-    def forward(self, batch: Batch, *, with_embeddings: bool = False):
-        """The task's outputs for ``batch``; with ``with_embeddings``, ``(outputs,
-        embeddings)``, the embedding output that SMART and R-Drop perturb or reuse (one call,
-        so DDP sees the whole step's forward)."""
+    def forward(self, batch: Batch, *, with_embeddings: bool = False,
+                with_parameter_norm: bool = False):
+        """The task's outputs for ``batch``.
+
+        With ``with_embeddings``: ``(outputs, embeddings)``, the embedding output that SMART and
+        R-Drop perturb or reuse; with ``with_parameter_norm`` too: ``(outputs, embeddings,
+        ||theta||_2)`` for the L2 regulariser. One call, so DDP sees every weight the step's
+        loss reads go through its forward.
+        """
         embeddings = self.embed(batch)
         outputs = self.forward_from_embeddings(batch, embeddings)
+        if with_parameter_norm:
+            return outputs, embeddings, parameter_norm(self)
         return (outputs, embeddings) if with_embeddings else outputs

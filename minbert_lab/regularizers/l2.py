@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
+from minbert_lab.model.parameter_norm import parameter_norm
+
 
 class L2Penalty:
     """``weight * ||theta||_2`` over the trainable parameters, the norm itself (not squared).
@@ -20,6 +22,8 @@ class L2Penalty:
         >>> loss = task_loss + L2Penalty(1e-3)(model)
     """
 
+    needs_parameter_norm = True  # under DDP the model's forward takes it (see ``penalty``)
+
     def __init__(self, weight: float):
         if weight < 0:
             raise ValueError(f"weight={weight!r} is not valid; it must be >= 0")
@@ -27,17 +31,17 @@ class L2Penalty:
 
     def __call__(self, parameters: nn.Module | Iterable[torch.Tensor]) -> torch.Tensor:
         """The penalty for a module's (or an iterable's) parameters that require grad."""
-        if isinstance(parameters, nn.Module):
-            parameters = parameters.parameters()
-        # The norm of the per-tensor norms equals the norm of all weights concatenated, without
-        # copying 100M parameters into one vector.
-        norms = [torch.linalg.vector_norm(p) for p in parameters if p.requires_grad]
-        if not norms:
-            raise ValueError("L2Penalty got no trainable parameters")
-        return self.weight * torch.linalg.vector_norm(torch.stack(norms))
+        try:
+            return self.weight * parameter_norm(parameters)
+        except ValueError:
+            raise ValueError("L2Penalty got no trainable parameters") from None
 
     def penalty(self, step) -> torch.Tensor:
-        """The training step's call (``regularizers.StepOutputs``): the penalty of its model."""
+        """The training step's call (``regularizers.StepOutputs``): the penalty of its model,
+        from the norm the model's forward took when the step ran under DDP (a weight a loss
+        reads must be reached through DDP's forward, or DDP counts it as unused)."""
+        if step.parameter_norm is not None:
+            return self.weight * step.parameter_norm
         return self(step.model)
 
     def __repr__(self) -> str:

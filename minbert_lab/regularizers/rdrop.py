@@ -22,6 +22,8 @@ class RDropRegularizer:
         >>> loss = task_loss + rdrop.penalty(StepOutputs(model, batch, embeddings, outputs))
     """
 
+    needs_parameter_norm = False
+
     def __init__(self, weight: float, *, kind: str = "sym_kl"):
         _check_kind(kind)
         if weight < 0:

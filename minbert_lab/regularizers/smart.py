@@ -51,6 +51,7 @@ class StepOutputs:
     batch: Batch
     embeddings: torch.Tensor  # (N, T, H)
     outputs: Outputs
+    parameter_norm: torch.Tensor | None = None  # ||theta||_2, when taken in the forward (DDP)
 
 
 def scores_of(outputs: Outputs) -> torch.Tensor:
@@ -126,6 +127,8 @@ class SmartRegularizer:
         >>> loss = task_loss(out, batch.labels)
         >>> loss = loss + smart(lambda e: model.forward_from_embeddings(batch, e), emb, out)
     """
+
+    needs_parameter_norm = False
 
     def __init__(
         self,
@@ -223,6 +226,8 @@ class BregmanProximalPoint:
         >>> loss = task_loss + bpp(outputs, batch)  # teacher(batch) gives the target
         >>> loss.backward(); optimizer.step(); bpp.update()
     """
+
+    needs_parameter_norm = False
 
     def __init__(
         self, model: nn.Module, *, weight: float, momentum: float = 0.99, kind: str = "sym_kl"

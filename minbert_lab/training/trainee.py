@@ -57,9 +57,14 @@ class Trainee:
         The training step calls this once per task batch; it is also the seam tests use to
         inject faults into a step.
         """
-        outputs, embeddings = self.step_model(batch, with_embeddings=True)
+        norm = None
+        if self.world.distributed and any(r.needs_parameter_norm
+                                          for r in self.regularizers[task]):
+            outputs, embeddings, norm = self.step_model(batch, with_parameter_norm=True)
+        else:
+            outputs, embeddings = self.step_model(batch, with_embeddings=True)
         loss = self.config.tasks[task].task_weight * self.losses[task](outputs, batch.labels)
-        step = StepOutputs(self.model, batch, embeddings, outputs)
+        step = StepOutputs(self.model, batch, embeddings, outputs, norm)
         for regularizer in self.regularizers[task]:
             loss = loss + regularizer.penalty(step)
         return loss

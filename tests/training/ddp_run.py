@@ -29,8 +29,9 @@ from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.training.optim import param_groups
 from minbert_lab.training.trainee import Trainee
 
+# L2 on paraphrase: its norm covers every weight, other heads' too, which DDP must see.
 CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "cross_entropy"),
-                          "para": TaskConfig("cross_encoder", "bce"),
+                          "para": TaskConfig("cross_encoder", "bce", "l2", 0.01),
                           "sts": TaskConfig("siamese_cosine", "mse")},
                    profile="smoke", epochs=2, max_length=16, dropout=0.0, lr=1e-3)
 
