@@ -13,6 +13,7 @@ import torch
 import minbert_lab.experiments.fanout as fanout
 from minbert_lab import cli
 from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.experiments.beyond import planned_runs, train_planned
 from minbert_lab.experiments.cache import load_result, result_path, run_or_load, save_result
 from minbert_lab.experiments.fanout import (
     FanOut,
@@ -98,6 +99,22 @@ def test_a_failed_job_is_named_with_its_log_and_the_others_are_kept(data_dir: Pa
     with pytest.raises(FanOutError):
         fan_out(configs, jobs, **kw)
     assert spy.waves[-1] == ["broken"]  # the rerun submits only what is missing
+
+
+def test_notebook_4_fans_out_every_planned_run_once(data_dir: Path, tmp_path: Path,
+                                                    in_process):
+    jobs, spy = in_process
+    planned = planned_runs("smoke", [0, 1])
+    unique = {result_path(c, data_dir=data_dir, runs_dir=tmp_path) for runs in planned.values()
+              for c in runs}
+    submitted = train_planned(planned, jobs, data_dir=data_dir, runs_dir=tmp_path,
+                              progress=False)
+    assert len(submitted) == len(unique) and submitted[0] == "gradient surgery #1, seed 0"
+    assert sum(len(runs) for runs in planned.values()) > len(unique)  # shared runs: once
+    assert train_planned(planned, None, data_dir=data_dir, runs_dir=tmp_path) == []
+    assert train_planned(planned, jobs, data_dir=data_dir, runs_dir=tmp_path,
+                         progress=False) == []
+    assert len(spy.submitted) == len(unique)
 
 
 def test_make_executor_local(tmp_path: Path):
