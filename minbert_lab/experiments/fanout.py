@@ -106,10 +106,12 @@ def make_executor(kind: str, folder: Path | str, *, workers: int = 2,
     if gpus_per_job not in (0, 1) or isinstance(gpus_per_job, bool):
         raise ValueError(f"gpus_per_job={gpus_per_job!r} is not valid; choose 0 or 1 (a run "
                          "trains on one device)")
-    executor = submitit.AutoExecutor(folder=Path(folder).resolve(), cluster=kind)
     # Locally every job sees all the GPUs and ``fan_out`` gives each its own, in turn;
     # ``gpus_per_node=1`` would show every job GPU 0.
     gpus = torch.cuda.device_count() if local and gpus_per_job else gpus_per_job
+    if local and gpus_per_job and not gpus:
+        raise ValueError("gpus_per_job=1 is not valid here: this machine has no GPU; give 0")
+    executor = submitit.AutoExecutor(folder=Path(folder).resolve(), cluster=kind)
     executor.update_parameters(name="minbert", timeout_min=timeout_min,
                                cpus_per_task=cpus_per_job, gpus_per_node=gpus,
                                slurm_partition=partition, slurm_array_parallelism=workers)

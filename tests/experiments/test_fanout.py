@@ -125,6 +125,9 @@ def test_make_executor_local(tmp_path: Path):
     assert jobs.executor.parameters["gpus_per_node"] == torch.cuda.device_count()
     assert make_executor("local", tmp_path, gpus_per_job=0).executor.parameters[
         "gpus_per_node"] == 0
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no GPU"):
+            make_executor("local", tmp_path, gpus_per_job=1)
 
 
 def test_make_executor_slurm_is_one_array_limited_to_the_workers(tmp_path: Path,
