@@ -89,6 +89,14 @@ examples:
   python -m minbert_lab run --profile smoke | jq .metrics    # the result JSON is all of stdout"""
 
 
+TABLE_EXAMPLES = """\
+examples:
+  python -m minbert_lab table 4 --profile smoke
+  python -m minbert_lab table 4 --executor local --workers 2 --cpus-per-job 1
+  python -m minbert_lab table 4 --profile full --executor slurm --partition gpu --workers 7 \\
+      --gpus-per-job 1 --cpus-per-job 8 --timeout-min 600"""
+
+
 def _add_data_dir(parser: argparse.ArgumentParser, default: str | None) -> None:
     # Before or after the command: a subcommand's copy only overrides when it is given.
     parser.add_argument("--data-dir", default=argparse.SUPPRESS if default is None else default,
@@ -160,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--runs-dir", default="runs",
                      help="where results are cached (default: %(default)s)")
 
-    table = commands.add_parser("table", help=COMMANDS["table"], description=COMMANDS["table"])
+    table = commands.add_parser("table", help=COMMANDS["table"], description=COMMANDS["table"],
+                                formatter_class=raw, epilog=TABLE_EXAMPLES)
     _add_data_dir(table, None)
     table.add_argument("table", choices=list(GRIDS),
                        help="the paper's Table 1-4, or its dropout ablation")
@@ -171,6 +180,28 @@ def build_parser() -> argparse.ArgumentParser:
                        help="(default: %(default)s)")
     table.add_argument("--runs-dir", default="runs",
                        help="where results are cached (default: %(default)s)")
+    # The defaults left as None are make_executor's (experiments.fanout, not imported here: it
+    # pulls in torch, and --help should stay instant).
+    fan = table.add_argument_group(
+        "fan-out", "train the rows not yet cached as submitit jobs, then print the table\n"
+        "from the cache; without --executor they train here, one after another")
+    fan.add_argument("--executor", choices=["local", "slurm"],
+                     help="local: processes on this machine; slurm: a Slurm job array")
+    fan.add_argument("--workers", type=int, default=2,
+                     help="jobs at once (default: %(default)s)")
+    fan.add_argument("--cpus-per-job", type=int,
+                     help="CPU cores and torch threads per job (default: local, this machine's "
+                          "cores / workers; slurm, 4)")
+    fan.add_argument("--gpus-per-job", type=int, choices=[0, 1],
+                     help="default: 1 on slurm; local, 1 where there are GPUs (each job takes "
+                          "one in turn)")
+    fan.add_argument("--timeout-min", type=int,
+                     help="a job still running then is stopped; running again resumes it "
+                          "(default: 720)")
+    fan.add_argument("--partition", help="slurm partition (default: the cluster's)")
+    fan.add_argument("--submitit-dir",
+                     help="job pickles and logs (default: RUNS_DIR/submitit); on a cluster, "
+                          "like the data and runs folders, on a file system every node sees")
     return parser
 
 
@@ -255,11 +286,19 @@ def _dispatch(args: argparse.Namespace) -> int:
                          indent=2))
         return 0
     if args.command == "table":
+        from minbert_lab.experiments.fanout import make_executor
         from minbert_lab.experiments.tables import caption, run_grid
 
+        executor = None
+        if args.executor:
+            given = {} if args.timeout_min is None else {"timeout_min": args.timeout_min}
+            executor = make_executor(
+                args.executor, args.submitit_dir or Path(args.runs_dir) / "submitit",
+                workers=args.workers, cpus_per_job=args.cpus_per_job,
+                gpus_per_job=args.gpus_per_job, partition=args.partition, **given)
         frame = run_grid(args.table, profile=args.profile, seed=args.seed,
                          checkpoint=args.checkpoint, data_dir=args.data_dir,
-                         runs_dir=args.runs_dir)
+                         runs_dir=args.runs_dir, executor=executor)
         with_pd_options(lambda: print(frame.to_string(index=False)))
         print(caption(frame))
         return 0

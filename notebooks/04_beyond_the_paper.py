@@ -40,6 +40,10 @@ PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data
 CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
 SEEDS = [0, 1, 2] if PROFILE != "smoke" else [0, 1]  # smoke: two are enough to test the code
 RESAMPLES = 2000  # paired bootstrap resamples of the dev examples
+# None: train here, one run after another; "local" (processes on this machine) or "slurm" (a
+# job array): every run still to train goes out as a submitit job first, WORKERS at a time.
+EXECUTOR = os.environ.get("MINBERT_EXECUTOR") or None
+WORKERS = 2
 
 # %%
 # %matplotlib inline
@@ -72,7 +76,9 @@ from minbert_lab.experiments.beyond import (
     planned_runs,
     runtime_estimate,
     surgery_arms,
+    train_planned,
 )
+from minbert_lab.experiments.fanout import make_executor
 from minbert_lab.experiments.tables import caption
 from minbert_lab.plots.class_balance import plot_class_balance
 from minbert_lab.plots.conflict import plot_conflict
@@ -94,9 +100,20 @@ display(Markdown(banner(study)))
 # load. The estimate is rough: the median time of cached runs of the same kind on this machine.
 
 # %%
-estimate = runtime_estimate(planned_runs(study.profile, study.seeds, checkpoint=study.checkpoint),
-                            data_dir=study.data_dir, runs_dir=study.runs_dir)
+planned = planned_runs(study.profile, study.seeds, checkpoint=study.checkpoint)
+estimate = runtime_estimate(planned, data_dir=study.data_dir, runs_dir=study.runs_dir)
 display(Markdown(estimate_note(estimate)), estimate)
+
+# %% [markdown]
+# With `EXECUTOR` set, everything still to train goes out now as submitit jobs, one run each
+# (job logs under `runs/submitit/`), and the sections below only load; without it, each
+# section trains its own runs here.
+
+# %%
+if EXECUTOR:
+    executor = make_executor(EXECUTOR, study.runs_dir / "submitit", workers=WORKERS)
+    train_planned(planned, executor, data_dir=study.data_dir, runs_dir=study.runs_dir,
+                  progress=study.progress)
 
 # %% [markdown]
 # ## 1 — Gradient conflict, with and without PCGrad

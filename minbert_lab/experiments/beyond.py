@@ -8,7 +8,8 @@
   class-weighted loss, and the balanced sampler.
 * **Cost** — every run of Tables 2-4 and of the surgery experiment already carries its timings.
 
-Planning reads the run cache, so the notebook can say up front how much is left to train.
+Planning reads the run cache, so the notebook can say up front how much is left to train, and,
+given an executor, train all of it at once as submitit jobs (``train_planned``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import RUNS_DIR, load_result
+from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.seeds import cached, grid_configs, seeded_configs
 
 SURGERY_BASE = "Shuffled batches + SST unreg'd"
@@ -89,6 +91,22 @@ def planned_runs(profile: str, seeds: Sequence[int], *,
         "Table 4 over seeds": over_seeds(grid_configs("4", **kw)),
         "score vs cost": list(cost_configs(**kw, seed=seeds[0]).values()),
     }
+
+
+def train_planned(planned: Mapping[str, Sequence[RunConfig]], executor: Executor | None, *,
+                  data_dir: Path | str = DATA_DIR, runs_dir: Path | str = RUNS_DIR,
+                  progress: bool = True) -> list[str]:
+    """Trains every planned run the cache lacks as submitit jobs, in one fan-out
+    (``experiments.fanout``), so that the notebook's sections only load. Nothing without an
+    executor: each section then trains its own runs in the notebook's process.
+
+    Returns:
+        The labels of the runs submitted, ``"<experiment> #<n>, seed <s>"`` (a job's log
+        starts with its whole config).
+    """
+    configs = {f"{experiment} #{n}, seed {config.seed}": config
+               for experiment, runs in planned.items() for n, config in enumerate(runs, 1)}
+    return fan_out(configs, executor, data_dir=data_dir, runs_dir=runs_dir, progress=progress)
 
 
 def runtime_estimate(planned: Mapping[str, Sequence[RunConfig]], *,

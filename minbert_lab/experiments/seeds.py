@@ -23,6 +23,7 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import RUNS_DIR, result_path, run_or_load
+from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.tables import grid_rows
 
 
@@ -46,13 +47,22 @@ def seeded_configs(configs: Mapping[str, RunConfig],
 
 def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
               data_dir: Path | str = DATA_DIR, runs_dir: Path | str = RUNS_DIR,
-              progress: bool = True, device: str | None = None) -> dict[str, list[dict]]:
+              progress: bool = True, device: str | None = None,
+              executor: Executor | None = None) -> dict[str, list[dict]]:
     """Runs or loads each config once per seed.
+
+    With an ``executor`` (``experiments.fanout``), the runs not yet stored are trained as
+    submitit jobs first (labelled ``"<label>, seed <n>"``), then every result is read from the
+    cache (``cached`` is False for the runs those jobs trained); ``None`` trains them here, one
+    after another.
 
     Returns:
         label -> the results (as ``run_or_load`` returns them), in the order of ``seeds``.
     """
     planned = seeded_configs(configs, seeds)
+    trained = fan_out({_seeded(label, c): c for label, runs in planned.items() for c in runs},
+                      executor, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                      progress=progress)
     total = sum(len(runs) for runs in planned.values())
     bar = tqdm(total=total, desc="runs", disable=not progress, unit="run")
     results: dict[str, list[dict]] = {}
@@ -60,11 +70,18 @@ def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
         results[label] = []
         for config in runs:
             bar.set_postfix_str(f"{label}, seed {config.seed}")
-            results[label].append(run_or_load(config, data_dir=data_dir, runs_dir=runs_dir,
-                                              progress=progress, device=device))
+            result = run_or_load(config, data_dir=data_dir, runs_dir=runs_dir,
+                                 progress=progress, device=device)
+            if _seeded(label, config) in trained:
+                result = {**result, "cached": False}
+            results[label].append(result)
             bar.update()
     bar.close()
     return results
+
+
+def _seeded(label: str, config: RunConfig) -> str:
+    return f"{label}, seed {config.seed}"
 
 
 def grid_configs(name: str, *, profile: str, seed: int = 0,

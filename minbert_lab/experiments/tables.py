@@ -11,6 +11,7 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.experiments.cache import RUNS_DIR, run_or_load
+from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.grids import GRIDS, GridRow
 from minbert_lab.training.metrics import METRICS
 
@@ -36,18 +37,25 @@ def grid_rows(name: str, profile: str, seed: int = 0,
 
 def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
              checkpoint: str = DEFAULT_CHECKPOINT, data_dir: Path | str = DATA_DIR,
-             runs_dir: Path | str = RUNS_DIR, progress: bool = True) -> pd.DataFrame:
+             runs_dir: Path | str = RUNS_DIR, progress: bool = True,
+             executor: Executor | None = None) -> pd.DataFrame:
     """Runs or loads every config of a grid; one row per config.
+
+    With an ``executor`` (``experiments.fanout``), the configs not yet stored are trained as
+    submitit jobs first, then every row is read from the cache (``cached`` is False for the rows
+    those jobs trained); ``None`` trains them here, one after another.
 
     Columns: ``label``, then for each metric the task trains ``ours_<metric>`` and
     ``paper_<metric>``, then ``epoch`` (best), ``train_seconds``, ``cached``. ``df.attrs`` holds
     the profile, checkpoint, data split note and the profile's caveat.
     """
     rows = grid_rows(name, profile, seed, checkpoint)
+    trained = fan_out({row.label: row.config for row in rows}, executor, data_dir=data_dir,
+                      runs_dir=runs_dir, progress=progress)
     records = []
     for row in tqdm(rows, desc=f"table {name} ({profile})", disable=not progress, unit="run"):
         result = run_or_load(row.config, data_dir=data_dir, runs_dir=runs_dir, progress=progress)
-        records.append(_record(row, result))
+        records.append(_record(row, result, trained=row.label in trained))
     frame = pd.DataFrame(records)
     manifest = load_manifest(data_dir)
     frame.attrs.update(
@@ -60,7 +68,7 @@ def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
     return frame
 
 
-def _record(row: GridRow, result: dict) -> dict:
+def _record(row: GridRow, result: dict, *, trained: bool = False) -> dict:
     record: dict = {"label": row.label}
     for metric in METRICS:
         if metric in result["metrics"] and (metric != "score" or row.config.multitask):
@@ -68,7 +76,7 @@ def _record(row: GridRow, result: dict) -> dict:
             record[f"paper_{metric}"] = row.paper.get(metric)
     record["epoch"] = result["metrics"]["epoch"] + 1
     record["train_seconds"] = round(result["timings"]["train_seconds"], 1)
-    record["cached"] = result.get("cached", False)
+    record["cached"] = result.get("cached", False) and not trained
     return record
 
 

@@ -3,7 +3,9 @@ a task x dropout table, and the stored results of chosen rows or configs (for cu
 analysis and the paper's claims).
 
 Everything goes through ``experiments`` (``run_grid``, ``run_or_load``), so a row trained once,
-by any notebook, is loaded from the run cache by every later one.
+by any notebook, is loaded from the run cache by every later one. Each takes an ``executor``
+(``experiments.fanout``): the runs not yet stored are then trained as submitit jobs, and every
+result is read from the cache; ``None`` trains them in this process, one after another.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 
 from minbert_lab.config import TASK_TITLES, RunConfig
 from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.seeds import grid_configs, run_seeds
 from minbert_lab.experiments.tables import grid_rows, run_grid
 from minbert_lab.stats.significance import t_interval
@@ -19,13 +22,18 @@ from minbert_lab.study.settings import StudySettings
 from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 
-def run_table(study: StudySettings, name: str) -> pd.DataFrame:
+def run_table(study: StudySettings, name: str,
+              executor: Executor | None = None) -> pd.DataFrame:
     """Runs or loads grid ``name`` for every seed of ``study``.
 
     With one seed this is ``run_grid``'s table. With several, ``ours_*`` is the mean over seeds,
     ``ours_*_std`` its standard deviation and ``ours_*_low`` / ``ours_*_high`` its 95% Student-t
     interval; ``train_seconds`` is summed.
     """
+    _fan_out(study, {f"{label}, seed {seed}": config for seed in study.seeds  # one fan-out
+                     for label, config in grid_configs(name, profile=study.profile, seed=seed,
+                                                       checkpoint=study.checkpoint).items()},
+             executor)
     frames = [run_grid(name, profile=study.profile, seed=seed, checkpoint=study.checkpoint,
                        data_dir=study.data_dir,
                        runs_dir=study.runs_dir, progress=study.progress) for seed in study.seeds]
@@ -73,7 +81,8 @@ def dropout_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_rows(study: StudySettings, name: str, labels: list[str] | None = None,
-              seed: int | None = None) -> dict[str, dict]:
+              seed: int | None = None,
+              executor: Executor | None = None) -> dict[str, dict]:
     """The full stored results (history, predictions) of grid rows, by label.
 
     Loads from the run cache when the table already ran; otherwise trains the missing rows.
@@ -87,6 +96,7 @@ def load_rows(study: StudySettings, name: str, labels: list[str] | None = None,
     unknown = [label for label in wanted if label not in rows]
     if unknown:
         raise ValueError(f"labels {unknown} are not rows of table {name}; rows: {list(rows)}")
+    _fan_out(study, {label: rows[label].config for label in wanted}, executor)
     return {label: run_or_load(rows[label].config, data_dir=study.data_dir,
                                runs_dir=study.runs_dir, progress=study.progress)
             for label in wanted}
@@ -100,21 +110,31 @@ def best_label(frame: pd.DataFrame, metric: str = "score") -> str:
     return str(frame.loc[frame[column].astype(float).idxmax(), "label"])
 
 
-def run_seeded(study: StudySettings, configs: dict[str, RunConfig]) -> dict[str, list[dict]]:
+def run_seeded(study: StudySettings, configs: dict[str, RunConfig],
+               executor: Executor | None = None) -> dict[str, list[dict]]:
     """Runs or loads every config once per seed of ``study``: label -> results in seed order
     (the input of ``stats.significance``)."""
     return run_seeds(configs, study.seeds, data_dir=study.data_dir, runs_dir=study.runs_dir,
-                     progress=study.progress)
+                     progress=study.progress, executor=executor)
 
 
-def grid_results(study: StudySettings, name: str) -> dict[str, list[dict]]:
+def grid_results(study: StudySettings, name: str,
+                 executor: Executor | None = None) -> dict[str, list[dict]]:
     """Paper grid ``name`` over the seeds of ``study``: row label -> results in seed order."""
     configs = grid_configs(name, profile=study.profile, checkpoint=study.checkpoint)
-    return run_seeded(study, configs)
+    return run_seeded(study, configs, executor)
 
 
-def run_configs(study: StudySettings, configs: dict[str, RunConfig]) -> dict[str, dict]:
+def run_configs(study: StudySettings, configs: dict[str, RunConfig],
+                executor: Executor | None = None) -> dict[str, dict]:
     """Runs or loads each config once, with the seed it carries: label -> result."""
+    _fan_out(study, configs, executor)
     return {label: run_or_load(config, data_dir=study.data_dir, runs_dir=study.runs_dir,
                                progress=study.progress)
             for label, config in configs.items()}
+
+
+def _fan_out(study: StudySettings, configs: dict[str, RunConfig],
+             executor: Executor | None) -> None:
+    fan_out(configs, executor, data_dir=study.data_dir, runs_dir=study.runs_dir,
+            progress=study.progress)
