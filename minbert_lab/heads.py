@@ -145,10 +145,15 @@ class CrossEncoderCosineHead(nn.Module):
     (its pretrained cosine scores STS at r 0.84 with no training), but cannot compare the two
     sentences word by word; a cross-encoder can, but starts from an encoder never trained on
     joined pairs. This head adds them: the cosine of the two sentences' embeddings (no
-    projection, so a fresh head scores exactly the pretrained cosine), mapped as S-CS maps it
-    (``2.5 * (cos + 1)`` for STS; ``scale * cos + bias`` for paraphrase), plus one linear layer
+    projection, so a fresh head scores exactly the pretrained cosine), plus one linear layer
     over the pooled ``[CLS] a [SEP] b [SEP]``, initialised at zero so that training starts from
     the cosine alone and learns the cross-encoder's correction.
+
+    For STS the cosine maps onto the 0-5 scale as ``5 * cos`` (Sentence-BERT's convention,
+    label / 5 as the cosine's target), not S-CS's ``2.5 * (cos + 1)``: a sentence encoder puts
+    unrelated sentences near cos 0, not -1, and pulling them to -1 tears up what it learnt
+    (all data, 2 epochs: S-CS with an identity projection and mean pooling fell from the
+    pretrained r 0.838 to 0.714). For paraphrase the logit is ``scale * cos + bias`` as in S-CS.
     """
 
     def __init__(self, *, hidden: int, dropout: float, task: str):
@@ -167,7 +172,7 @@ class CrossEncoderCosineHead(nn.Module):
 
     def forward(self, pair: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> PairOutput:
         cos = F.cosine_similarity(a, b, dim=-1)  # (B,)
-        prior = self.scale * cos + self.bias if self.task == "para" else 2.5 * (cos + 1)
+        prior = self.scale * cos + self.bias if self.task == "para" else 5.0 * cos
         correction = self.to_correction(self.dropout(pair)).squeeze(-1)  # (B,)
         return PairOutput(prior + correction, a, b)
 

@@ -212,5 +212,5 @@ def test_a_fresh_hybrid_head_scores_the_pretrained_cosine(task: str, data_dir) -
     with torch.no_grad():
         out = model(batch)
     cos = torch.tensor(pair_cosines(encoder.eval(), dev, max_length=64))
-    expected = 2.5 * (cos + 1) if task == "sts" else 5 * cos - 2.5
+    expected = 5 * cos if task == "sts" else 5 * cos - 2.5
     assert torch.allclose(out.score, expected, atol=1e-5)
