@@ -42,7 +42,7 @@ def test_starts_on_table_1s_first_row(tmp_path):
 def test_heads_and_losses_follow_the_task(tmp_path):
     explorer = _explorer(tmp_path)
     explorer.task.value = "para"
-    assert [label for label, _value in explorer.head.options] == ["S-CD", "S-CS", "CE"]
+    assert [label for label, _value in explorer.head.options] == ["S-CD", "S-CS", "CE", "CE+CS"]
     assert explorer.head.value == "cross_encoder" and explorer.loss.value == "bce"
     explorer.head.value = "siamese_cosine"
     assert [value for _label, value in explorer.loss.options] == ["bce", "cosine_embedding", "mnr"]

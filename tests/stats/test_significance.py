@@ -110,7 +110,12 @@ def test_results_are_paired_by_seed_and_summarised():
     marked = marked_summary(results, "score", reference="y", resamples=100)
     assert marked["significant"].tolist() == [NOT_SIGNIFICANT, "reference"]
     with pytest.raises(ValueError, match="same seeds"):
-        paired_bootstrap(results["x"], results["y"][:1])
+        paired_bootstrap(_seeded(0, 3), results["y"])  # 3 seeds against 2
+    # several seeds against one run: each seed against it, the differences averaged
+    one = paired_bootstrap(results["x"], results["y"][:1], resamples=100)
+    each = [paired_bootstrap([x], results["y"][:1], resamples=100).difference
+            for x in results["x"]]
+    assert one.difference == pytest.approx(sum(each) / len(each))
 
 
 def test_runs_on_different_dev_examples_are_refused():
