@@ -60,8 +60,10 @@ def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
         results[label] = []
         for config in runs:
             bar.set_postfix_str(f"{label}, seed {config.seed}")
-            results[label].append(run_or_load(config, data_dir=data_dir, runs_dir=runs_dir,
-                                              progress=progress, device=device))
+            done = sum(map(len, results.values()))
+            results[label].append(run_or_load(
+                config, data_dir=data_dir, runs_dir=runs_dir, progress=progress, device=device,
+                label=f"run {done + 1}/{total} ({label}, seed {config.seed})"))
             bar.update()
     bar.close()
     return results

@@ -88,7 +88,8 @@ def load_rows(study: StudySettings, name: str, labels: list[str] | None = None,
     if unknown:
         raise ValueError(f"labels {unknown} are not rows of table {name}; rows: {list(rows)}")
     return {label: run_or_load(rows[label].config, data_dir=study.data_dir,
-                               runs_dir=study.runs_dir, progress=study.progress)
+                               runs_dir=study.runs_dir, progress=study.progress,
+                               label=f"table {name} ({label})")
             for label in wanted}
 
 
@@ -116,5 +117,5 @@ def grid_results(study: StudySettings, name: str) -> dict[str, list[dict]]:
 def run_configs(study: StudySettings, configs: dict[str, RunConfig]) -> dict[str, dict]:
     """Runs or loads each config once, with the seed it carries: label -> result."""
     return {label: run_or_load(config, data_dir=study.data_dir, runs_dir=study.runs_dir,
-                               progress=study.progress)
+                               progress=study.progress, label=label)
             for label, config in configs.items()}
