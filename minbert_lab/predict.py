@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,11 +37,13 @@ from minbert_lab.config import NUM_CLASSES, PROFILES
 from minbert_lab.data.sources import DataSourceError, fetch
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split
 from minbert_lab.data.tokenized import cached_tokenize
+from minbert_lab.files import atomic_write
 from minbert_lab.losses import make_loss
 from minbert_lab.training.evaluation import evaluate
 from minbert_lab.training.saved_model import load_model
 from minbert_lab.training.trainee import Trainee
 
+RECORD_FILE = "predictions.json"  # what predict() wrote, beside the files
 # The starter's file names, headers and test inputs, per task.
 OUTPUT_NAMES = {"sst": "sst", "para": "para", "sts": "sts"}
 HEADERS = {"sst": "Predicted_Sentiment", "para": "Predicted_Is_Paraphrase",
@@ -75,7 +78,8 @@ def predict(model_dir: Path | str, out_dir: Path | str = "predictions", *,
         all_dev: predict every dev example, not only the profile's subset the run was scored on.
 
     Returns:
-        file name -> its path, or ``None`` for a file that was skipped.
+        file name -> its path, or ``None`` for a file that was skipped. ``predictions.json``
+        beside the files records the model, the rows written and why a file was skipped.
     """
     saved = load_model(model_dir, device)
     config, out = saved.config.resolved(), Path(out_dir)
@@ -86,12 +90,14 @@ def predict(model_dir: Path | str, out_dir: Path | str = "predictions", *,
     dev = {t: load_split(t, "dev", checkpoint=checkpoint, limit=limit, data_dir=data_dir)
            for t in config.tasks}
     source = test_source or load_manifest(data_dir)["source"]
-    test = {}
+    test, reasons = {}, {}
     for task in config.tasks:
         try:
             test[task] = read_test_split(task, source, data_dir, checkpoint)
         except FileNotFoundError as err:
+            reasons[output_name(task, "test")] = str(err)
             log(f"{output_name(task, 'test')}: skipped, {err}")
+    (out / RECORD_FILE).unlink(missing_ok=True)  # written again once every file is
     written: dict[str, Path | None] = {}
     for split, splits in (("dev", dev), ("test", test)):
         if not splits:
@@ -105,9 +111,28 @@ def predict(model_dir: Path | str, out_dir: Path | str = "predictions", *,
             if split == "dev":
                 shown += f" ({'every example' if limit is None else 'the run scored these'})"
             log(f"{path}: {shown}")
-    for task in config.tasks:
-        written.setdefault(output_name(task, "test"), None)
+    for name in reasons:
+        (out / name).unlink(missing_ok=True)  # an older model's file must not pass for this one's
+        written[name] = None
+    record = {"model": str(saved.folder), "key": saved.info.get("key"), "all_dev": all_dev,
+              "rows": {name: _rows(path) for name, path in written.items() if path},
+              "skipped": reasons}
+    atomic_write(out / RECORD_FILE, json.dumps(record, indent=2) + "\n")
     return written
+
+
+def predictions_record(out_dir: Path | str) -> dict | None:
+    """What :func:`predict` last wrote to ``out_dir`` (model, its key, rows per file, skipped
+    files and why), or ``None``."""
+    try:
+        return json.loads((Path(out_dir) / RECORD_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _rows(path: Path) -> int:
+    with open(path) as f:
+        return sum(1 for _ in f) - 1  # the header
 
 
 def write_predictions(path: Path, task: str, ids: list[str], values: list[float]) -> None:

@@ -49,6 +49,9 @@ from minbert_lab.training.distributed import (
 )
 
 RUNS_DIR = Path("runs")
+# Keys of the runs a labelled call already announced in this process: a notebook loads the runs
+# of a table it just trained again to read them, and one line per run is enough.
+_ANNOUNCED: set[str] = set()
 
 # A key is a hash of the config as results were first stored, so that renaming, regrouping or
 # adding a field never orphans a stored result. ``key_form`` writes any config that way:
@@ -169,7 +172,9 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         return broadcast(found, world)
 
     if (stored := stored_result()) is not None:
-        say("loaded from the run cache")
+        if path.stem not in _ANNOUNCED:
+            say("loaded from the run cache")
+        _ANNOUNCED.add(path.stem)
         return {**stored, "cached": True}
     lock = _training_lock(path) if world.main else contextlib.nullcontext(False)
     with lock as waited:
@@ -186,6 +191,7 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         say(f"trained in {_duration(time.perf_counter() - started)}, dev score "
             f"{result['metrics']['score']:.3f}"
             + (f"; model saved to {save_model}" if _holds_model(save_model, path.stem) else ""))
+        _ANNOUNCED.add(path.stem)
         if config.profile in COMMITTED_PROFILES and world.main:
             save_result(committed, slim(result))
             result = as_committed(result)
