@@ -40,7 +40,7 @@ COMMANDS = {
     "data": "prepare: fetch, verify and clean the CS224N CSVs",
     "run": "train (or load from cache) one config; print JSON",
     "table": "run (or load) a paper table and print it",
-    "predict": "a saved model's predictions in CS224N's submission format",
+    "predict": "write a saved model's CS224N submission files",
 }
 EPILOG = """\
 'python -m minbert_lab COMMAND --help' shows a command's options.
@@ -167,9 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "tokenizer) to DIR, for `predict`; a cached result has no weights, "
                           "so the run is trained again unless DIR already holds it")
 
-    predict = commands.add_parser("predict", help=COMMANDS["predict"],
-                                  description=COMMANDS["predict"] + ": the six files "
-                                  "sst|para|sts-dev|test-output.csv of the CS224N starter")
+    predict = commands.add_parser(
+        "predict", help=COMMANDS["predict"],
+        description="Write the six prediction files of the CS224N starter code, "
+                    "{sst,para,sts}-{dev,test}-output.csv, for a model saved by "
+                    "`run --save-model DIR`.")
     _add_data_dir(predict, None)
     predict.add_argument("--model", required=True, metavar="DIR",
                          help="a model saved by `run --save-model DIR`")
@@ -277,6 +279,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(json.dumps({"metrics": result["metrics"], "cached": result["cached"],
                           "timings": result["timings"], "data": result["data"]["split_note"]},
                          indent=2))
+        if args.save_model:
+            from minbert_lab.training.saved_model import saved_info
+
+            if saved_info(args.save_model) is None:  # the warning above says why
+                print(f"error: no model was saved to {args.save_model}", file=sys.stderr)
+                return 1
         return 0
     if args.command == "predict":
         from minbert_lab.predict import predict

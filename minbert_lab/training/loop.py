@@ -188,7 +188,8 @@ def keep_model(training: Training, run: RunProgress, model_dir: Path | str,
     if training.best_weights is None:  # the best epoch ran before a resume, in another process
         warnings.warn(f"the model was not saved to {model_dir}: its best epoch "
                       f"({run.best['epoch'] + 1}) was trained before this run was resumed, and "
-                      "its weights were not kept; train again (retrain=True) to save it",
+                      "its weights were not kept; ask for the model again: the run then trains "
+                      "from the start (its resume state is gone once its result is stored)",
                       stacklevel=3)
         return
     save_model(model_dir, training.best_weights, training.trainee.config, metrics=run.best,
