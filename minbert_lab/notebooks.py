@@ -42,7 +42,6 @@ from pathlib import Path
 
 from minbert_lab.checkpoints import BUNDLED, DEFAULT_CHECKPOINT, resolve_checkpoint
 from minbert_lab.config import PROFILES
-from minbert_lab.study.settings import repo_root
 
 # Per-cell limits: one cell runs at most one paper grid (Table 2: seven runs).
 CELL_TIMEOUTS = {"smoke": 600, "quick": 3600, "all-data": 12 * 3600, "full": 24 * 3600}
@@ -101,8 +100,9 @@ def check_checkpoint(checkpoint: str) -> Path:
             why = "the Hugging Face hub has no such model (or it is gated)"
         elif _hub_offline():
             why = "the Hugging Face hub is unreachable: HF_HUB_OFFLINE is set"
-        else:
-            why = f"the Hugging Face hub is unreachable ({_one_line(err.__cause__ or err)})"
+        else:  # the hub client's first line names the cause (DNS, refused, timeout)
+            first = str(err.__cause__ or err).strip().splitlines()[0]
+            why = f"the Hugging Face hub is unreachable ({_one_line(first, 120)})"
         raise CheckpointUnavailable(f"checkpoint {checkpoint!r} is neither bundled nor a local "
                                     f"folder, and {why}; {works}") from None
 
@@ -218,7 +218,9 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
     """
     if profile not in PROFILES:
         raise ValueError(f"profile={profile!r} is not valid; choose one of {list(PROFILES)}")
-    folder = check_checkpoint(checkpoint)
+    folder = check_checkpoint(checkpoint)  # before anything slow: a bad one fails in a second
+    from minbert_lab.study.settings import repo_root  # imports torch, through the tables
+
     root = repo_root()
     out_dir = Path(out) / profile
     if figures_dir is None:
