@@ -160,7 +160,7 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
     start(world, device_for(world, device))
     path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
     committed = Path(results_dir) / path.parent.name / path.name
-    say = _announcer(label if world.main else None)
+    say = _announcer(label if world.main else None, path.stem)
     if save_model is not None and not _holds_model(save_model, path.stem):
         if not retrain and (path.is_file() or committed.is_file()):
             say(f"the stored result has no weights; training again to save the model to "
@@ -174,7 +174,6 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
     if (stored := stored_result()) is not None:
         if path.stem not in _ANNOUNCED:
             say("loaded from the run cache")
-        _ANNOUNCED.add(path.stem)
         return {**stored, "cached": True}
     lock = _training_lock(path) if world.main else contextlib.nullcontext(False)
     with lock as waited:
@@ -191,18 +190,19 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         say(f"trained in {_duration(time.perf_counter() - started)}, dev score "
             f"{result['metrics']['score']:.3f}"
             + (f"; model saved to {save_model}" if _holds_model(save_model, path.stem) else ""))
-        _ANNOUNCED.add(path.stem)
         if config.profile in COMMITTED_PROFILES and world.main:
             save_result(committed, slim(result))
             result = as_committed(result)
     return {**result, "cached": False}
 
 
-def _announcer(label: str | None):
-    """A function that writes ``<label>: <text>`` to stderr (nothing without a label)."""
+def _announcer(label: str | None, key: str):
+    """A function that writes ``<label>: <text>`` to stderr (nothing without a label) and
+    remembers that run ``key`` was announced."""
     def say(text: str) -> None:
         if label is not None:
             print(f"{label}: {text}", file=sys.stderr, flush=True)
+            _ANNOUNCED.add(key)
     return say
 
 

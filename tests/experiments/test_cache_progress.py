@@ -53,6 +53,8 @@ def test_no_label_no_lines(data_dir, tmp_path, fake_training, capsys):
     run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path)
     run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path)
     assert capsys.readouterr().err == "" and len(fake_training) == 1
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, label="now")  # not announced yet
+    assert capsys.readouterr().err == "now: loaded from the run cache\n"
 
 
 def test_save_model_trains_a_stored_run_again_once(data_dir, tmp_path, fake_training, capsys):
