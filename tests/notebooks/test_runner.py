@@ -101,7 +101,7 @@ def test_main_rejects_an_empty_selection(tmp_path):
         main(["--profile", "smoke", "--out", str(tmp_path), "--only", "99"])
 
 
-def test_the_html_page_is_static_and_notes_widgets(tmp_path):
+def test_the_html_page_is_static_notes_widgets_and_folds_the_log(tmp_path):
     nb = nbformat.v4.new_notebook()
     table = nbformat.v4.new_output("display_data", data={
         "text/html": "<table><tr><td>0.5</td></tr></table>", "text/plain": "t"})
@@ -110,15 +110,19 @@ def test_the_html_page_is_static_and_notes_widgets(tmp_path):
     widget = nbformat.v4.new_output("display_data", data={
         WIDGET_VIEW: {"model_id": "abc", "version_major": 2, "version_minor": 0},
         "text/plain": "VBox()"})
-    nb.cells = [nbformat.v4.new_code_cell("x", outputs=[table, figure, widget])]
+    log = [nbformat.v4.new_output("stream", name="stderr", text=f"run {i}/2: trained\n")
+           for i in (1, 2)]
+    nb.cells = [nbformat.v4.new_code_cell("x", outputs=[log[0], table, figure, widget, log[1]])]
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     path = tmp_path / "01_page.ipynb"
     nbformat.write(nb, path)
     page = html_page(path)
     assert "<table>" in page and 'src="data:image/png;base64,iVBORw0KGgo=' in page
     assert WIDGET_NOTE in page and WIDGET_VIEW not in page
+    folded = "<details><summary>log (2 lines)</summary><pre>run 1/2: trained\nrun 2/2: trained"
+    assert folded in page
     assert not re.findall(r"<script[^>]*\ssrc=", page), "a script fetched from elsewhere"
-    assert "cdnjs" not in page.split("</head>")[0] or "mermaid" in page  # only mermaid's lazy one
+    assert "cdnjs.cloudflare.com" not in page and "unpkg.com" not in page  # MathJax, mermaid
 
 
 @pytest.mark.slow
