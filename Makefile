@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 # or a local mirror folder (CI uses ../shared/data/cs224n).
 DATA_SOURCE ?= https://raw.githubusercontent.com/gpoesia/minbert-default-final-project/7ac8260577fc12a86c7aaf38918056c30054ef39/data
 PROFILE ?= quick
+# The pretrained model every notebook starts from: a bundled name, a local Hugging Face BERT
+# folder, or a hub name (fetched when online; `make study` stops at once when it cannot be).
+CHECKPOINT ?= minilm-l6
 # The notebooks `make study` runs; 04 (beyond the paper: seeds, PCGrad) has its own target.
 STUDY_NOTEBOOKS ?= 01 02 03 05
 export HF_HUB_DISABLE_TELEMETRY := 1
@@ -17,6 +20,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch is pinned first so no other requirement can pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
+	# Editable: the repository itself goes on sys.path (pyproject.toml's package-dir), so the
+	# build has nothing to warn about.
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -28,17 +33,22 @@ data/manifest.json: | $(VENV)/.installed
 data: install
 	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
 
-# The study notebooks top to bottom in $(PROFILE) (explicit per-cell timeout): executed copies
-# and HTML in outputs/$(PROFILE)/, figures and tables in figures/ (smoke: outputs/smoke/figures).
+# The study notebooks top to bottom (papermill, explicit per-cell timeout) with PROFILE and
+# CHECKPOINT injected into each one's parameters cell. The terminal shows each notebook, its
+# cells and one line per training run as it starts and ends. Executed copies and HTML land in
+# outputs/$(PROFILE)/, with the best model and its CS224N prediction files (model/,
+# predictions/); figures and tables in figures/ (smoke: outputs/smoke/figures). The kernels run
+# with HF_HUB_OFFLINE=1 unless CHECKPOINT is a hub name.
 study: install data/manifest.json
-	HF_HUB_OFFLINE=1 $(PY) -m minbert_lab.notebooks --profile $(PROFILE) --out outputs \
-		--only $(STUDY_NOTEBOOKS)
+	$(PY) -m minbert_lab.notebooks --profile $(PROFILE) --checkpoint "$(CHECKPOINT)" \
+		--out outputs --only $(STUDY_NOTEBOOKS)
 
 # Notebook 04 (gradient surgery and conflict, class balance, Table 4 over seeds, score vs cost).
 # It trains several seeds, so it is not part of `make study`; run that first, so the seed-0 runs
 # load from the cache. It prints its own estimate of the time left to train when it starts.
 beyond: install data/manifest.json
-	HF_HUB_OFFLINE=1 $(PY) -m minbert_lab.notebooks --profile $(PROFILE) --out outputs --only 04
+	$(PY) -m minbert_lab.notebooks --profile $(PROFILE) --checkpoint "$(CHECKPOINT)" \
+		--out outputs --only 04
 
 # Regenerate each notebooks/NN_*.ipynb from its py:percent twin (the file to edit): cell ids
 # kept (--update), outputs stripped, so the committed .ipynb diffs stay small.

@@ -1,4 +1,4 @@
-"""``python -m minbert_lab``: prepare data, run one config, run a paper table.
+"""``python -m minbert_lab``: prepare data, run one config, run a paper table, predict.
 
 The whole study (every notebook) is ``make study`` or ``python -m minbert_lab.notebooks``.
 """
@@ -40,6 +40,7 @@ COMMANDS = {
     "data": "prepare: fetch, verify and clean the CS224N CSVs",
     "run": "train (or load from cache) one config; print JSON",
     "table": "run (or load) a paper table and print it",
+    "predict": "write a saved model's CS224N submission files",
 }
 EPILOG = """\
 'python -m minbert_lab COMMAND --help' shows a command's options.
@@ -86,7 +87,9 @@ examples:
   python -m minbert_lab run --tasks para --head para=CE --profile smoke
   python -m minbert_lab run --tasks sts --head sts=S-CS --loss sts=cos_emb
   python -m minbert_lab run --tasks sst,para,sts --reg sst=smart:3 --ordering round_robin
-  python -m minbert_lab run --profile smoke | jq .metrics    # the result JSON is all of stdout"""
+  python -m minbert_lab run --profile smoke | jq .metrics    # the result JSON is all of stdout
+  python -m minbert_lab run --tasks sst,para,sts --profile smoke --save-model models/smoke
+  python -m minbert_lab predict --model models/smoke --out predictions"""
 
 
 TABLE_EXAMPLES = """\
@@ -167,6 +170,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
     run.add_argument("--runs-dir", default="runs",
                      help="where results are cached (default: %(default)s)")
+    run.add_argument("--save-model", metavar="DIR",
+                     help="also save the trained model (best epoch's weights, config, "
+                          "tokenizer) to DIR, for `predict`; a cached result has no weights, "
+                          "so the run is trained again unless DIR already holds it")
+
+    predict = commands.add_parser(
+        "predict", help=COMMANDS["predict"],
+        description="Write the six prediction files of the CS224N starter code, "
+                    "{sst,para,sts}-{dev,test}-output.csv, for a model saved by "
+                    "`run --save-model DIR`.")
+    _add_data_dir(predict, None)
+    predict.add_argument("--model", required=True, metavar="DIR",
+                         help="a model saved by `run --save-model DIR`")
+    predict.add_argument("--out", default="predictions",
+                         help="where the files go (default: %(default)s)")
+    predict.add_argument("--test-source", metavar="URL_OR_DIR",
+                         help="where the *-test-student.csv files are (default: the source "
+                              "`data prepare` used)")
+    predict.add_argument("--all-dev", action="store_true",
+                         help="predict every dev example, not only the subset the run's "
+                              "profile scored")
 
     table = commands.add_parser("table", help=COMMANDS["table"], description=COMMANDS["table"],
                                 formatter_class=raw, epilog=TABLE_EXAMPLES)
@@ -280,10 +304,24 @@ def _dispatch(args: argparse.Namespace) -> int:
         from minbert_lab.experiments.cache import run_or_load
 
         config = config_from_args(args)
-        result = run_or_load(config, data_dir=args.data_dir, runs_dir=args.runs_dir)
+        shown = "; ".join(f"{task} {tc.label}" for task, tc in config.tasks.items())
+        result = run_or_load(config, data_dir=args.data_dir, runs_dir=args.runs_dir,
+                             label=f"run ({shown})", save_model=args.save_model)
         print(json.dumps({"metrics": result["metrics"], "cached": result["cached"],
                           "timings": result["timings"], "data": result["data"]["split_note"]},
                          indent=2))
+        if args.save_model:
+            from minbert_lab.training.saved_model import saved_info
+
+            if saved_info(args.save_model) is None:  # the warning above says why
+                print(f"error: no model was saved to {args.save_model}", file=sys.stderr)
+                return 1
+        return 0
+    if args.command == "predict":
+        from minbert_lab.predict import predict
+
+        predict(args.model, args.out, data_dir=args.data_dir, test_source=args.test_source,
+                all_dev=args.all_dev)
         return 0
     if args.command == "table":
         from minbert_lab.experiments.fanout import make_executor

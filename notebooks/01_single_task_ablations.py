@@ -28,7 +28,7 @@ import os
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 
 PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
-CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
+CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folder, a hub name
 SEEDS = [0]
 
 # %%

@@ -27,9 +27,10 @@ import os
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 
 PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
-CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
+CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folder, a hub name
 SEEDS = [0]
 N_EXAMPLES = 5  # rows per error table
+SUBMISSION = True  # save the best model and write its CS224N prediction files (outputs/)
 
 # %%
 # %matplotlib inline
@@ -45,10 +46,12 @@ from minbert_lab.analysis.errors import (
     sst_frequency_reading,
 )
 from minbert_lab.analysis.overview import read_clean, train_labels
+from minbert_lab.experiments.seeds import grid_configs
 from minbert_lab.plots.confusion import plot_confusion, plot_sst_confusion
 from minbert_lab.study.banner import banner
 from minbert_lab.study.runs import best_label, load_rows, run_table
 from minbert_lab.study.settings import StudySettings
+from minbert_lab.study.submission import write_submission
 
 pd.set_option("display.max_colwidth", None)  # the error tables show whole sentences
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
@@ -110,6 +113,26 @@ display(Markdown("**False negatives** (paraphrases, predicted as not)"),
 
 # %%
 largest_sts_errors(best, read_clean("sts", "dev", study.data_dir), n=N_EXAMPLES)
+
+# %% [markdown]
+# ## The best model as a CS224N submission
+#
+# The CS224N leaderboard takes six files, `sst-dev-output.csv`, `sst-test-output.csv`,
+# `para-dev-output.csv`, `para-test-output.csv`, `sts-dev-output.csv` and `sts-test-output.csv`,
+# in the starter code's format. This saves the best multitask model (its best epoch's weights,
+# config and tokenizer; a stored result holds no weights, so the run is trained once more, to the
+# same numbers) and writes its predictions: for the dev examples the run was scored on, and for
+# every test row. Both are skipped when already done. A test file our data source lacks is
+# skipped and said so (the offline mirror has no `quora-test-student.csv`). The dev metrics
+# recomputed from the files must equal the run's. From a terminal:
+# `python -m minbert_lab run ... --save-model DIR`, then `python -m minbert_lab predict --model DIR`.
+
+# %%
+if SUBMISSION:
+    best_config = grid_configs("4", profile=study.profile, seed=study.seeds[0],
+                               checkpoint=study.checkpoint)[label]
+    submission = write_submission(study, best_config, label=f"best of table 4 ({label})")
+    display(submission, Markdown(submission.attrs["caption"]))
 
 # %% [markdown]
 # Saved:

@@ -37,8 +37,8 @@ import os
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 
 PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
-CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
-SEEDS = [0, 1, 2] if PROFILE != "smoke" else [0, 1]  # smoke: two are enough to test the code
+CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folder, a hub name
+SEEDS = None  # None: 0, 1, 2 (0, 1 in the smoke profile: enough to test the code)
 RESAMPLES = 2000  # paired bootstrap resamples of the dev examples
 # None: train here, one run after another; "local" (processes on this machine) or "slurm" (a
 # job array): every run still to train goes out as a submitit job first, WORKERS at a time.
@@ -90,7 +90,8 @@ from minbert_lab.study.runs import best_label, grid_results, run_configs, run_se
 from minbert_lab.study.settings import StudySettings
 from minbert_lab.training.metrics import METRICS, SST_MACRO_RECALL
 
-study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
+seeds = SEEDS or ([0, 1] if PROFILE == "smoke" else [0, 1, 2])
+study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=seeds)
 display(Markdown(banner(study)))
 
 # %% [markdown]

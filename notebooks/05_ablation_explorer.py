@@ -31,12 +31,12 @@ import os
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 
 PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
-CHECKPOINT = DEFAULT_CHECKPOINT  # or a folder, or a hub name
+CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folder, a hub name
 SEEDS = [0]
 
 # %%
 # %matplotlib inline
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from minbert_lab.study.banner import banner
 from minbert_lab.study.settings import StudySettings
@@ -55,6 +55,10 @@ explorer
 # %% [markdown]
 # A first result, so the page is never empty: the controls' starting configuration (Table 1's
 # first row, loaded from the cache when notebook 01 ran). Change any control and press **Run**.
+# Below the controls it shows in the explorer; here, the same result as static output, which is
+# what the HTML copy of this notebook (no kernel, so no widgets) can show.
 
 # %%
-explorer.run();
+explorer.run()
+if explorer.result is not None:
+    display(HTML(explorer.summary.value), explorer.figure)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sys
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +49,9 @@ from minbert_lab.training.distributed import (
 )
 
 RUNS_DIR = Path("runs")
+# Keys of the runs a labelled call already announced in this process: a notebook loads the runs
+# of a table it just trained again to read them, and one line per run is enough.
+_ANNOUNCED: set[str] = set()
 
 # A key is a hash of the config as results were first stored, so that renaming, regrouping or
 # adding a field never orphans a stored result. ``key_form`` writes any config that way:
@@ -127,7 +132,8 @@ def save_result(path: Path, result: dict) -> None:
 def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
                 runs_dir: Path | str = RUNS_DIR, results_dir: Path | str = RESULTS_DIR,
                 retrain: bool = False, progress: bool = True, device: str | None = None,
-                resume_every: int | None = None) -> dict:
+                resume_every: int | None = None, label: str | None = None,
+                save_model: Path | str | None = None) -> dict:
     """Returns the stored result of ``config``, training it first if there is none.
 
     Looks in the committed results (``results_dir``, see ``experiments.committed``), then in
@@ -140,6 +146,10 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         retrain: train again even if a result is stored (and replace it).
         resume_every: steps between saves of the resume state; ``None``: every few minutes.
             It does not change the result, so it is not part of the cache key.
+        label: names the run in a line on stderr when it starts and when it ends.
+        save_model: also keep the trained model in this folder (``training.saved_model``).
+            A stored result holds no weights, so unless the folder already holds this run's
+            model, the run is trained again (CPU: to the same result) and says so.
 
     Under ``torchrun`` every rank calls this; rank 0 alone reads and writes the stores and
     tells the others whether to train (``training.distributed``).
@@ -151,23 +161,64 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
     start(world, device_for(world, device))
     path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
     committed = Path(results_dir) / path.parent.name / path.name
+    say = _announcer(label if world.main else None, path.stem)
+    if save_model is not None and not _holds_model(save_model, path.stem):
+        if not retrain and (path.is_file() or committed.is_file()):
+            say(f"the stored result has no weights; training again to save the model to "
+                f"{save_model}")
+        retrain = True
 
     def stored_result() -> dict | None:
         found = None if retrain or not world.main else _stored(config, path, committed)
         return broadcast(found, world)
 
     if (stored := stored_result()) is not None:
+        if path.stem not in _ANNOUNCED:
+            say("loaded from the run cache")
         return {**stored, "cached": True}
     lock = _training_lock(path) if world.main else contextlib.nullcontext(False)
     with lock as waited:
         if (waited or world.distributed) and (stored := stored_result()) is not None:
+            say("loaded from the run cache (another process trained it)")
             return {**stored, "cached": True}
+        resolved = config.resolved()
+        say(f"training ({resolved.profile} profile, {resolved.epochs} epoch"
+            f"{'s' if resolved.epochs > 1 else ''})...")
+        started = time.perf_counter()
         result = _train(config, path, world, data_dir=data_dir, progress=progress,
-                        device=device, resume_every=resume_every)
+                        device=device, resume_every=resume_every, model_dir=save_model,
+                        model_key=path.stem)
+        say(f"trained in {_duration(time.perf_counter() - started)}, dev score "
+            f"{result['metrics']['score']:.3f}"
+            + (f"; model saved to {save_model}" if _holds_model(save_model, path.stem) else ""))
         if config.profile in COMMITTED_PROFILES and world.main:
             save_result(committed, slim(result))
             result = as_committed(result)
     return {**result, "cached": False}
+
+
+def _announcer(label: str | None, key: str):
+    """A function that writes ``<label>: <text>`` to stderr (nothing without a label) and
+    remembers that run ``key`` was announced."""
+    def say(text: str) -> None:
+        if label is not None:
+            print(f"{label}: {text}", file=sys.stderr, flush=True)
+            _ANNOUNCED.add(key)
+    return say
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 60 else f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+
+
+def _holds_model(folder: Path | str | None, key: str) -> bool:
+    """Whether ``folder`` holds the saved model of the run whose cache key is ``key``."""
+    if folder is None:
+        return False
+    from minbert_lab.training.saved_model import saved_info
+
+    info = saved_info(folder)
+    return info is not None and info.get("key") == key
 
 
 def _stored(config: RunConfig, path: Path, committed: Path) -> dict | None:

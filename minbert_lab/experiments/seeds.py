@@ -70,8 +70,10 @@ def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
         results[label] = []
         for config in runs:
             bar.set_postfix_str(f"{label}, seed {config.seed}")
+            done = sum(map(len, results.values()))
             result = run_or_load(config, data_dir=data_dir, runs_dir=runs_dir,
-                                 progress=progress, device=device)
+                                 progress=progress, device=device,
+                                 label=f"run {done + 1}/{total} ({label}, seed {config.seed})")
             if _seeded(label, config) in trained:
                 result = {**result, "cached": False}
             results[label].append(result)

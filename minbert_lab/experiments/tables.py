@@ -53,8 +53,11 @@ def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
     trained = fan_out({row.label: row.config for row in rows}, executor, data_dir=data_dir,
                       runs_dir=runs_dir, progress=progress)
     records = []
-    for row in tqdm(rows, desc=f"table {name} ({profile})", disable=not progress, unit="run"):
-        result = run_or_load(row.config, data_dir=data_dir, runs_dir=runs_dir, progress=progress)
+    for i, row in enumerate(tqdm(rows, desc=f"table {name} ({profile})", disable=not progress,
+                                 unit="run"), start=1):
+        result = run_or_load(row.config, data_dir=data_dir, runs_dir=runs_dir, progress=progress,
+                             label=f"table {name} run {i}/{len(rows)} ({row.label}"
+                                   + (f", seed {seed})" if seed else ")"))
         records.append(_record(row, result, trained=row.label in trained))
     frame = pd.DataFrame(records)
     manifest = load_manifest(data_dir)

@@ -98,7 +98,8 @@ def load_rows(study: StudySettings, name: str, labels: list[str] | None = None,
         raise ValueError(f"labels {unknown} are not rows of table {name}; rows: {list(rows)}")
     _fan_out(study, {label: rows[label].config for label in wanted}, executor)
     return {label: run_or_load(rows[label].config, data_dir=study.data_dir,
-                               runs_dir=study.runs_dir, progress=study.progress)
+                               runs_dir=study.runs_dir, progress=study.progress,
+                               label=f"table {name} ({label})")
             for label in wanted}
 
 
@@ -130,7 +131,7 @@ def run_configs(study: StudySettings, configs: dict[str, RunConfig],
     """Runs or loads each config once, with the seed it carries: label -> result."""
     _fan_out(study, configs, executor)
     return {label: run_or_load(config, data_dir=study.data_dir, runs_dir=study.runs_dir,
-                               progress=study.progress)
+                               progress=study.progress, label=label)
             for label, config in configs.items()}
 
 

@@ -1,20 +1,23 @@
 """Where a notebook reads data and runs and writes figures: one object, resolved once.
 
-Notebooks run with their own folder as the working directory (nbconvert, JupyterLab), so every
+Notebooks run with their own folder as the working directory (papermill, JupyterLab), so every
 path is resolved against the repository root, never against the cwd. Environment variables set
 by the notebook runner or by tests override the defaults:
 
-=====================  ===============================================================
-``MINBERT_DATA_DIR``   prepared data (default ``<repo>/data``)
-``MINBERT_RUNS_DIR``   the run cache (default ``<repo>/runs``)
-``MINBERT_FIGURES_DIR`` figures and tables (default ``<repo>/figures``; in the smoke profile
-                       ``<repo>/outputs/smoke/figures``, so meaningless numbers never replace
-                       the ones a reader sees)
-``MINBERT_PROGRESS``   ``0`` hides progress bars (the runner sets it for executed copies)
-=====================  ===============================================================
+======================== ============================================================
+``MINBERT_DATA_DIR``     prepared data (default ``<repo>/data``)
+``MINBERT_RUNS_DIR``     the run cache (default ``<repo>/runs``)
+``MINBERT_FIGURES_DIR``  figures and tables (default ``<repo>/figures``; in the smoke profile
+                         ``<repo>/outputs/smoke/figures``, so meaningless numbers never
+                         replace the ones a reader sees)
+``MINBERT_OUTPUTS_DIR``  what a notebook writes besides figures, such as the best model and
+                         its prediction files (default ``<repo>/outputs/<profile>``)
+``MINBERT_PROGRESS``     ``0`` hides progress bars (the runner sets it for executed copies)
+======================== ============================================================
 
-The profile itself is read from ``MINBERT_PROFILE`` in each notebook's parameters cell, where a
-reader can see it.
+The study's parameters, ``PROFILE`` and ``CHECKPOINT``, live in each notebook's cell tagged
+``parameters``, where a reader can see them: ``make study`` (papermill) injects its values after
+that cell; opened by hand, the cell reads ``MINBERT_PROFILE`` and ``MINBERT_CHECKPOINT``.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ class StudySettings:
     runs_dir: Path
     figures_dir: Path
     progress: bool = True
+    outputs_dir: Path | None = None  # None: <repo>/outputs/<profile>
     saved: list[Path] = field(default_factory=list, compare=False)
 
     @classmethod
@@ -94,6 +98,7 @@ class StudySettings:
             runs_dir=Path(env.get("MINBERT_RUNS_DIR") or base / "runs"),
             figures_dir=Path(env.get("MINBERT_FIGURES_DIR") or default_figures),
             progress=env.get("MINBERT_PROGRESS", "1") not in _FALSE,
+            outputs_dir=Path(env.get("MINBERT_OUTPUTS_DIR") or base / "outputs" / profile),
         )
 
     def provenance(self) -> str:

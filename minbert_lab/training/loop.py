@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from minbert_lab.training.precision import autocast, warn_if_slow_bf16
 from minbert_lab.training.record import result_record
 from minbert_lab.training.resume import ResumeFile, RunProgress
 from minbert_lab.training.sampling import resample
+from minbert_lab.training.saved_model import best_state, save_model
 from minbert_lab.training.step import train_step
 from minbert_lab.training.surgery import StepGradients
 from minbert_lab.training.task_batches import CyclingBatches
@@ -45,6 +47,8 @@ class Training:
     device: torch.device
     progress: bool
     pad_to: int | None = None
+    keep_best: bool = False  # keep a copy of the best epoch's weights (to save the model)
+    best_weights: dict | None = None
 
     @property
     def world(self) -> World:
@@ -73,7 +77,8 @@ class Training:
 
 def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | None = None,
           progress: bool = True, resume_path: Path | str | None = None,
-          resume_every: int | None = None, pad_to: int | None = None) -> dict:
+          resume_every: int | None = None, pad_to: int | None = None,
+          model_dir: Path | str | None = None, model_key: str | None = None) -> dict:
     """Fine-tunes per ``config`` and evaluates on dev after every epoch.
 
     Under ``torchrun`` the run is data-parallel over the ranks (``training.distributed``);
@@ -86,6 +91,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             ``resume.RESUME_SECONDS``). Every epoch but the last ends with one too.
         pad_to: pad every training batch to this length (the benchmarks' baseline; a speed
             knob outside the config, so a run trained with it is not cached).
+        model_dir: save the best epoch's model there (``training.saved_model``: weights,
+            config, tokenizer); ``model_key`` is recorded with it (the run's cache key).
 
     Returns:
         The result record (``training.record.result_record``).
@@ -108,7 +115,7 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
                               config.gradient_surgery, seed=config.seed)
     probe = conflict_probe(trainee, sum(map(len, schedule)), device)
     training = Training(trainee, optimizer, gradients, schedule, probe, resume, device,
-                        progress and world.main, pad_to)
+                        progress and world.main, pad_to, keep_best=model_dir is not None)
     teacher = trainee.bregman.teacher if trainee.bregman is not None else None
     run = resume.start(trainee.model, optimizer, teacher) if resume else RunProgress()
     if run.resumed_at_steps:
@@ -120,6 +127,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             training.save(run, epoch=epoch + 1)
     if probe is not None:
         probe.at(run.step)  # the end of training
+    if model_dir is not None and world.main:
+        keep_model(training, run, model_dir, model_key)
     return result_record(trainee, run, data_dir=data_dir, device=device,
                          conflict=probe.records if probe is not None else None)
 
@@ -168,7 +177,23 @@ def evaluate_epoch(training: Training, run: RunProgress, epoch: int) -> None:
         if metrics["score"] > run.best["score"]:
             run.best = {**metrics, "epoch": epoch}
             run.best_predictions = predictions
+            if training.keep_best:
+                training.best_weights = best_state(trainee.model)
     barrier(trainee.world)
+
+
+def keep_model(training: Training, run: RunProgress, model_dir: Path | str,
+               key: str | None) -> None:
+    """Saves the best epoch's weights, or warns when this process never saw them."""
+    if training.best_weights is None:  # the best epoch ran before a resume, in another process
+        warnings.warn(f"the model was not saved to {model_dir}: its best epoch "
+                      f"({run.best['epoch'] + 1}) was trained before this run was resumed, and "
+                      "its weights were not kept; ask for the model again: the run then trains "
+                      "from the start (its resume state is gone once its result is stored)",
+                      stacklevel=3)
+        return
+    save_model(model_dir, training.best_weights, training.trainee.config, metrics=run.best,
+               key=key)
 
 
 def epoch_schedule(trainee: Trainee) -> list[list[tuple[str, ...]]]:

@@ -1,4 +1,6 @@
-"""Every study notebook, top to bottom, in the smoke profile: an error in any cell fails CI."""
+"""Every study notebook, top to bottom, in the smoke profile, on a checkpoint given as a local
+folder (what `make study PROFILE=smoke CHECKPOINT=<folder>` runs): an error in any cell fails CI;
+the terminal shows a line per training run; notebook 03 writes the prediction files."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from minbert_lab.notebooks import execute_all
+from minbert_lab.checkpoints import resolve_checkpoint
+from minbert_lab.notebooks import WIDGET_NOTE, execute_all
+from minbert_lab.predict import read_predictions
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = ("fig1-heads.png", "fig2-batch-composition.png", "fig3-training-curves.png",
@@ -28,14 +32,44 @@ def _snapshot(folder: Path) -> dict[str, float]:
 
 
 @pytest.mark.slow
-def test_all_notebooks_run_in_the_smoke_profile(data_dir: Path, tmp_path: Path):
+def test_all_notebooks_run_in_the_smoke_profile(data_dir: Path, tmp_path: Path, capsys):
     readers_figures = _snapshot(REPO / "figures")
+    checkpoint = str(resolve_checkpoint())  # the bundled model, as a local folder
     started = time.perf_counter()
-    runs = execute_all("smoke", tmp_path / "out", data_dir=data_dir, runs_dir=tmp_path / "runs",
-                       log=print)
-    print(f"smoke execution of {len(runs)} notebooks: {time.perf_counter() - started:.0f} s")
+    runs = execute_all("smoke", tmp_path / "out", checkpoint=checkpoint, data_dir=data_dir,
+                       runs_dir=tmp_path / "runs", log=print)
+    shown = capsys.readouterr()
+    with capsys.disabled():
+        print(f"smoke execution of {len(runs)} notebooks: {time.perf_counter() - started:.0f} s")
     assert [r.name for r in runs if not r.ok] == [], "\n".join(r.error for r in runs if r.error)
     assert len(runs) >= 5
+
+    # The terminal: each notebook, and a line when each training run starts and ends.
+    assert "[1/5] 01_single_task_ablations" in shown.out and "4 notebooks left" in shown.out
+    assert "    table 1 run 2/3 (cross entropy loss + SMART (lambda=3)): training (smoke " \
+           "profile, 1 epoch)..." in shown.err
+    assert "    table 1 run 2/3 (cross entropy loss + SMART (lambda=3)): trained in " in shown.err
+    assert "table 4 run 7/7 (Shuffled + SST unreg'd + shared linear): " in shown.err
+    assert "+ pcgrad, seed 1): trained in " in shown.err.lower()  # notebook 04's seeds
+    assert "Kernel is running over TCP" not in shown.err
+
+    # Every notebook ran on the checkpoint given, and the executed copy records it.
+    for run in runs:
+        parameters = nbformat.read(run.executed, as_version=4).metadata.papermill.parameters
+        assert parameters == {"PROFILE": "smoke", "CHECKPOINT": checkpoint}
+
+    # Notebook 03: the best model and its prediction files, dev metrics equal to the run's.
+    predictions = tmp_path / "out" / "smoke" / "predictions"
+    assert (tmp_path / "out" / "smoke" / "model" / "model.safetensors").is_file()
+    assert {"sst-dev-output.csv", "sts-test-output.csv"} <= {p.name for p in predictions.iterdir()}
+    assert len(read_predictions(predictions / "sst-test-output.csv")) == 2210
+    executed = nbformat.read(tmp_path / "out" / "smoke" / "03_error_analysis.ipynb", as_version=4)
+    pages = " ".join(o.get("data", {}).get("text/html", "") for c in executed.cells
+                     for o in c.get("outputs", []))
+    assert "sts_pearson" in pages and "para-test-output.csv" in pages
+
+    # The explorer's HTML copy says where its controls went instead of showing nothing.
+    assert WIDGET_NOTE in (tmp_path / "out" / "smoke" / "05_ablation_explorer.html").read_text()
 
     figures = tmp_path / "out" / "smoke" / "figures"
     assert sorted(FIGURES) == sorted(p.name for p in figures.iterdir() if p.name in FIGURES)

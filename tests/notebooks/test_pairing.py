@@ -39,7 +39,8 @@ def test_parameters_cell_first_then_the_banner(script: Path):
     code = [c for c in jupytext.read(script).cells if c.cell_type == "code"]
     parameters = code[0]
     assert "parameters" in parameters.metadata.get("tags", [])
-    for name in ('os.environ.get("MINBERT_PROFILE"', "CHECKPOINT =", "SEEDS ="):
+    for name in ('PROFILE = os.environ.get("MINBERT_PROFILE"',
+                 'CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT"', "SEEDS ="):
         assert name in parameters.source
     assert "display(Markdown(banner(study)))" in code[1].source
     assert "%matplotlib inline" in code[1].source

@@ -1,0 +1,76 @@
+"""run_or_load's progress lines on stderr: one when a labelled run starts and one when it ends
+(trained, in how long; or loaded), a load announced once per process, nothing without a label;
+and save_model's rule: a stored result has no weights, so it trains again unless the folder
+holds this run's model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import minbert_lab.experiments.cache as cache
+from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.experiments.cache import result_path, run_or_load
+
+CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "ce")}, profile="smoke")
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    """Training replaced by a stored record (and, when asked, a saved model's run.json)."""
+    trained = []
+
+    def train(config, path, world, *, model_dir=None, model_key=None, **kwargs):
+        trained.append(model_dir)
+        if model_dir is not None:
+            Path(model_dir).mkdir(parents=True, exist_ok=True)
+            (Path(model_dir) / "run.json").write_text(f'{{"key": "{model_key}"}}')
+        result = {"metrics": {"sst_acc": 0.5, "score": 0.5, "epoch": 0}}
+        cache.save_result(path, result)
+        return result
+
+    monkeypatch.setattr(cache, "_train", train)
+    monkeypatch.setattr(cache, "_ANNOUNCED", set())
+    return trained
+
+
+def test_a_labelled_run_says_when_it_starts_and_ends(data_dir, tmp_path, fake_training, capsys):
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, label="table 1 run 1/3 (CE)")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "table 1 run 1/3 (CE): training (smoke profile, 1 epoch)..."
+    assert lines[1].startswith("table 1 run 1/3 (CE): trained in ")
+    assert lines[1].endswith(" s, dev score 0.500") and len(lines) == 2
+
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, label="again")
+    assert capsys.readouterr().err == ""  # this process already announced the run
+    cache._ANNOUNCED.clear()
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, label="table 1 run 1/3 (CE)")
+    assert capsys.readouterr().err == "table 1 run 1/3 (CE): loaded from the run cache\n"
+
+
+def test_no_label_no_lines(data_dir, tmp_path, fake_training, capsys):
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    assert capsys.readouterr().err == "" and len(fake_training) == 1
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, label="now")  # not announced yet
+    assert capsys.readouterr().err == "now: loaded from the run cache\n"
+
+
+def test_save_model_trains_a_stored_run_again_once(data_dir, tmp_path, fake_training, capsys):
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs")
+    folder = tmp_path / "model"
+    first = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs", label="best",
+                        save_model=folder)
+    err = capsys.readouterr().err
+    assert first["cached"] is False and fake_training == [None, folder]
+    assert f"best: the stored result has no weights; training again to save the model to " \
+           f"{folder}" in err
+    assert f"; model saved to {folder}" in err
+
+    second = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs", save_model=folder)
+    assert second["cached"] is True and len(fake_training) == 2  # the folder holds it now
+    key = result_path(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs").stem
+    (folder / "run.json").write_text('{"key": "another run"}')
+    run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs", save_model=folder)
+    assert len(fake_training) == 3 and key in (folder / "run.json").read_text()
