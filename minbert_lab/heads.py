@@ -144,8 +144,8 @@ class CrossEncoderCosineHead(nn.Module):
     A Siamese cosine head keeps what a sentence encoder such as all-MiniLM-L6-v2 already knows
     (its pretrained cosine scores STS at r 0.84 with no training), but cannot compare the two
     sentences word by word; a cross-encoder can, but starts from an encoder never trained on
-    joined pairs. This head adds them: the cosine of the two sentences' embeddings (no
-    projection, so a fresh head scores exactly the pretrained cosine), plus one linear layer
+    joined pairs. This head adds them: the cosine of the two sentences' mean-pooled embeddings
+    (no projection, so a fresh head scores exactly the pretrained cosine), plus one linear layer
     over the pooled ``[CLS] a [SEP] b [SEP]``, initialised at zero so that training starts from
     the cosine alone and learns the cross-encoder's correction.
 

@@ -130,7 +130,12 @@ class MultitaskModel(nn.Module):
             if pooled.shape[0] != 3 * n:
                 raise ValueError(
                     f"a hybrid batch of {n} pairs needs {3 * n} rows, not {pooled.shape[0]}")
-            return head(pooled[:n], pooled[n:2 * n], pooled[2 * n:])  # pairs, then a, then b
+            # The sentences alone are always mean-pooled: their cosine is the pretrained one
+            # only in the pooling the sentence encoder was trained with.
+            alone = pool(hidden[n:], mask[n:], "mean")  # (2B, H)
+            if self.trunk is not None:
+                alone = self.trunk(alone)
+            return head(pooled[:n], alone[:n], alone[n:])  # the pairs, then a, then b
         return head(pooled)
 
     def forward(self, batch: Batch, *, with_embeddings: bool = False,

@@ -202,7 +202,7 @@ def test_a_fresh_hybrid_head_scores_the_pretrained_cosine(task: str, data_dir) -
     from minbert_lab.multitask_model import MultitaskModel
 
     loss = "mse" if task == "sts" else "bce"
-    config = RunConfig(tasks={task: TaskConfig("CE+CS", loss)}, pooling="mean")
+    config = RunConfig(tasks={task: TaskConfig("CE+CS", loss)})  # CLS pooling for the pairs
     encoder = MinBert.from_pretrained("minilm-l6", add_pooler=False)
     model = MultitaskModel.from_config(encoder, config).eval()
     dev = load_split(task, "dev", limit=8, data_dir=data_dir)
