@@ -21,7 +21,10 @@ from minbert_lab.config import (
     LOSS_ALIASES,
     LOSS_LABELS,
     LOSSES,
+    LR_SCHEDULES,
     ORDERINGS,
+    PAIR_PROJECTIONS,
+    POOLINGS,
     PRECISIONS,
     PROFILES,
     REGULARIZERS,
@@ -108,15 +111,24 @@ def _add_data_dir(parser: argparse.ArgumentParser, default: str | None) -> None:
         parser.set_defaults(command_parser=parser)
 
 
+RAW = argparse.RawDescriptionHelpFormatter  # keeps the epilogs' lists as written
+
+
 def build_parser() -> argparse.ArgumentParser:
-    raw = argparse.RawDescriptionHelpFormatter  # keeps the epilogs' lists as written
     parser = argparse.ArgumentParser(
-        prog="python -m minbert_lab", formatter_class=raw, epilog=EPILOG,
+        prog="python -m minbert_lab", formatter_class=RAW, epilog=EPILOG,
         description="Prepare the data, fine-tune one config, or run a table of the paper.")
     _add_data_dir(parser, "data")
     commands = parser.add_subparsers(dest="command", required=True, title="commands",
                                      metavar="COMMAND")
+    _add_data_command(commands)
+    _add_run_command(commands)
+    _add_predict_command(commands)
+    _add_table_command(commands)
+    return parser
 
+
+def _add_data_command(commands) -> None:
     data = commands.add_parser("data", help=COMMANDS["data"], description=COMMANDS["data"])
     _add_data_dir(data, None)
     data_commands = data.add_subparsers(dest="data_command", required=True, title="commands",
@@ -126,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--source", default=DEFAULT_SOURCE,
                          help="URL or local folder with the CS224N data/ files")
 
-    run = commands.add_parser("run", help=COMMANDS["run"], formatter_class=raw,
+
+def _add_run_command(commands) -> None:
+    run = commands.add_parser("run", help=COMMANDS["run"], formatter_class=RAW,
                               description=COMMANDS["run"],
                               epilog=heads_and_losses() + "\n\n" + RUN_EXAMPLES)
     _add_data_dir(run, None)
@@ -174,7 +188,21 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also save the trained model (best epoch's weights, config, "
                           "tokenizer) to DIR, for `predict`; a cached result has no weights, "
                           "so the run is trained again unless DIR already holds it")
+    levers = run.add_argument_group("recipe levers", "(all off by default: the paper's setup)")
+    levers.add_argument("--pooling", default="cls", choices=list(POOLINGS),
+                        help="sentence embedding: the [CLS] vector or the mean of the tokens")
+    levers.add_argument("--pair-projection", default="random", choices=list(PAIR_PROJECTIONS),
+                        help="how a Siamese head's projection starts; identity: a fresh S-CS "
+                             "head scores the pretrained cosine")
+    levers.add_argument("--lr-schedule", default="constant", choices=list(LR_SCHEDULES),
+                        help="linear: warmup, then linear decay to 0")
+    levers.add_argument("--warmup-ratio", type=float, default=0.0, metavar="R",
+                        help="share of the steps spent warming up (with --lr-schedule linear)")
+    levers.add_argument("--layer-lr-decay", type=float, default=1.0, metavar="XI",
+                        help="encoder layer k of L trains at lr * XI ** (L - k), e.g. 0.9")
 
+
+def _add_predict_command(commands) -> None:
     predict = commands.add_parser(
         "predict", help=COMMANDS["predict"],
         description="Write the six prediction files of the CS224N starter code, "
@@ -192,8 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="predict every dev example, not only the subset the run's "
                               "profile scored")
 
+
+def _add_table_command(commands) -> None:
     table = commands.add_parser("table", help=COMMANDS["table"], description=COMMANDS["table"],
-                                formatter_class=raw, epilog=TABLE_EXAMPLES)
+                                formatter_class=RAW, epilog=TABLE_EXAMPLES)
     _add_data_dir(table, None)
     table.add_argument("table", choices=list(GRIDS),
                        help="the paper's Table 1-4, or its dropout ablation")
@@ -226,7 +256,6 @@ def build_parser() -> argparse.ArgumentParser:
     fan.add_argument("--submitit-dir",
                      help="job pickles and logs (default: RUNS_DIR/submitit); on a cluster, "
                           "like the data and runs folders, on a file system every node sees")
-    return parser
 
 
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
@@ -269,7 +298,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                      shared_trunk=args.shared_trunk, epochs=args.epochs, lr=args.lr,
                      batch_size=args.batch_size, precision=args.precision, seed=args.seed,
                      tasks_per_step=args.tasks_per_step, gradient_surgery=args.surgery,
-                     conflict_probes=args.conflict_probes)
+                     conflict_probes=args.conflict_probes, pooling=args.pooling,
+                     pair_projection=args.pair_projection, lr_schedule=args.lr_schedule,
+                     warmup_ratio=args.warmup_ratio, layer_lr_decay=args.layer_lr_decay)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -170,3 +170,15 @@ def test_run_prints_its_result_json_alone_on_stdout(data_dir: Path, tmp_path: Pa
     result = json.loads(done.stdout)  # `run ... | jq .metrics` works
     assert set(result) == {"metrics", "cached", "timings", "data"} and not result["cached"]
     assert "epoch 1/1: sst_acc" in done.stderr  # the epoch summary, with the progress bars
+
+
+def test_recipe_levers_reach_the_config() -> None:
+    args = build_parser().parse_args(
+        ["run", "--tasks", "sst,sts", "--head", "sts=CE+CS", "--pooling", "mean",
+         "--pair-projection", "identity", "--lr-schedule", "linear", "--warmup-ratio", "0.1",
+         "--layer-lr-decay", "0.9", "--reg", "sst=rdrop:1"])
+    config = config_from_args(args)
+    assert (config.pooling, config.pair_projection, config.lr_schedule, config.warmup_ratio,
+            config.layer_lr_decay) == ("mean", "identity", "linear", 0.1, 0.9)
+    assert config.tasks["sts"].head == "cross_encoder_cosine"
+    assert config.tasks["sst"].regularizer == "rdrop"
