@@ -20,8 +20,8 @@ is written to ``<out>/<profile>/`` (``MINBERT_OUTPUTS_DIR``, where notebook 03 a
 model and its CS224N prediction files); the HTML page is static (figures are embedded PNGs, tables
 HTML, no script from a CDN) and shows a note where a widget would be.
 
-In the smoke profile the figures go to ``<out>/smoke/figures`` unless told otherwise: the
-committed ``figures/`` keep the quick-profile results a reader sees.
+Figures and tables go to ``figures/<profile>/`` (one folder per profile, committed), except in
+the smoke profile: ``<out>/smoke/figures``, so meaningless numbers never replace real ones.
 
 Example:
     python -m minbert_lab.notebooks --profile smoke --checkpoint path/to/bert --out outputs
@@ -219,12 +219,16 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
     if profile not in PROFILES:
         raise ValueError(f"profile={profile!r} is not valid; choose one of {list(PROFILES)}")
     folder = check_checkpoint(checkpoint)  # before anything slow: a bad one fails in a second
-    from minbert_lab.study.settings import repo_root  # imports torch, through the tables
+    from minbert_lab.study.settings import (  # imports torch, through the tables
+        committed_figures,
+        repo_root,
+    )
 
     root = repo_root()
     out_dir = Path(out) / profile
     if figures_dir is None:
-        figures_dir = out_dir / "figures" if profile == "smoke" else root / "figures"
+        figures_dir = (out_dir / "figures" if profile == "smoke"
+                       else committed_figures(root, profile))
     local = checkpoint in BUNDLED or Path(checkpoint).expanduser().exists()
     env = notebook_env(data_dir=Path(data_dir or root / "data"),
                        runs_dir=Path(runs_dir or root / "runs"), figures_dir=Path(figures_dir),
@@ -264,8 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default="outputs", help="executed copies go to OUT/PROFILE/")
     parser.add_argument("--data-dir", help="prepared data (default: <repo>/data)")
     parser.add_argument("--runs-dir", help="run cache (default: <repo>/runs)")
-    parser.add_argument("--figures-dir", help="figures and tables (default: <repo>/figures; "
-                        "smoke: OUT/smoke/figures)")
+    parser.add_argument("--figures-dir", help="figures and tables (default: "
+                        "<repo>/figures/PROFILE; smoke: OUT/smoke/figures)")
     parser.add_argument("--timeout", type=int, help="seconds per cell (default: by profile, "
                         + ", ".join(f"{k} {v}" for k, v in CELL_TIMEOUTS.items()) + ")")
     parser.add_argument("--only", nargs="*", metavar="PREFIX",

@@ -7,7 +7,8 @@ by the notebook runner or by tests override the defaults:
 ======================== ============================================================
 ``MINBERT_DATA_DIR``     prepared data (default ``<repo>/data``)
 ``MINBERT_RUNS_DIR``     the run cache (default ``<repo>/runs``)
-``MINBERT_FIGURES_DIR``  figures and tables (default ``<repo>/figures``; in the smoke profile
+``MINBERT_FIGURES_DIR``  figures and tables (default ``<repo>/figures/<profile>``, one folder per
+                         profile, so running one never overwrites another's; in the smoke profile
                          ``<repo>/outputs/smoke/figures``, so meaningless numbers never
                          replace the ones a reader sees)
 ``MINBERT_OUTPUTS_DIR``  what a notebook writes besides figures, such as the best model and
@@ -40,6 +41,11 @@ from minbert_lab.experiments.tables import to_markdown
 _FALSE = ("0", "false", "False", "no", "")
 FIGURE_DPI = 150
 FOOTER_POINTS = 7
+
+
+def committed_figures(root: Path, profile: str) -> Path:
+    """Where a profile's figures and tables are kept in the repository: ``figures/<profile>``."""
+    return Path(root) / "figures" / profile
 
 
 def repo_root(start: Path | str | None = None) -> Path:
@@ -87,8 +93,8 @@ class StudySettings:
         if not seeds or any(not isinstance(s, int) or s < 0 for s in seeds):
             raise ValueError(f"seeds={list(seeds)!r} is not valid; give integers >= 0")
         base = Path(root) if root is not None else repo_root()
-        default_figures = base / "figures" if profile != "smoke" else (
-            base / "outputs" / "smoke" / "figures")
+        default_figures = (committed_figures(base, profile) if profile != "smoke"
+                           else base / "outputs" / "smoke" / "figures")
         env = os.environ
         return cls(
             profile=profile,

@@ -30,7 +30,9 @@ def test_defaults_resolve_against_the_root_not_the_cwd(clean_env, tmp_path: Path
     study = StudySettings.from_env(profile="quick", root=tmp_path)
     assert study.data_dir == tmp_path / "data"
     assert study.runs_dir == tmp_path / "runs"
-    assert study.figures_dir == tmp_path / "figures"
+    assert study.figures_dir == tmp_path / "figures" / "quick"  # one folder per profile
+    assert StudySettings.from_env(profile="all-data", root=tmp_path).figures_dir == (
+        tmp_path / "figures" / "all-data")
     assert study.progress is True and study.seeds == (0,)
 
 
