@@ -151,3 +151,30 @@ def recipe_reading(summary: pd.DataFrame, recipe: str, comparisons: pd.DataFrame
             lines.append(f"- the paper's \"{c['claim']}\": multitask minus single-task "
                          f"{c['ours']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}]: {word}.")
     return "\n".join(lines)
+
+
+def zero_shot_reading(frame: pd.DataFrame, task: str, label: str) -> str:
+    """What Table 2 or 3 says against its zero-shot row ``label``: which fine-tuned rows end
+    below doing nothing, and why each kind of head can."""
+    column = f"ours_{METRIC_OF[task]}"
+    zero = float(frame.loc[frame["label"] == label, column].iloc[0])
+    rows = frame[frame["label"] != label]
+    below = rows[rows[column].astype(float) < zero]
+    lines = [f"**Zero-shot reference** (the pretrained checkpoint's mean-pooled cosine, no "
+             f"training): {METRIC_NAMES[METRIC_OF[task]]} {zero:.3f}."]
+    if below.empty:
+        lines.append("Every fine-tuned row beats it.")
+        return " ".join(lines)
+    shown = ", ".join(f"{r.label} ({float(getattr(r, column)):.3f})"
+                      for r in below.itertuples())
+    lines.append(f"{len(below)} of {len(rows)} fine-tuned rows end below it: {shown}. "
+                 "They left the encoder worse at this task than no training at all.")
+    if below["label"].str.startswith("S-").any():
+        lines.append("A Siamese row here starts from CLS pooling and a freshly initialised "
+                     "projection, so it discards the mean-pooled geometry the checkpoint was "
+                     "trained for and has to rebuild it from the training pairs.")
+    if below["label"].str.startswith("CE").any():
+        lines.append("A cross-encoder reads the two sentences joined, an input this sentence "
+                     "encoder never saw in pretraining, so it starts from none of what the "
+                     "zero-shot cosine knows.")
+    return " ".join(lines)

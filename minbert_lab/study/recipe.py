@@ -66,6 +66,13 @@ def recipe_runs(study: StudySettings, *, ablations: bool = True) -> RecipeRuns:
     return RecipeRuns(recipe, without, references, run_or_load(best, **kw))
 
 
+def paper_best_numbers(study: StudySettings) -> dict[str, dict[str, float]]:
+    """The paper's own numbers for its best Table 4 row, as a summary row."""
+    row = next(r for r in grid_rows("4", study.profile, 0, study.checkpoint)
+               if r.label == PAPER_BEST)
+    return {f"the paper's best (bert-base; {PAPER_BEST})": dict(row.paper)}
+
+
 def with_zero_shot(frame: pd.DataFrame, task: str, study: StudySettings) -> pd.DataFrame:
     """Table 2 (``task="para"``) or 3 (``"sts"``) with the zero-shot row at the bottom."""
     result = zero_shot(task, profile=study.profile, checkpoint=study.checkpoint,

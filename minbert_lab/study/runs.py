@@ -18,7 +18,7 @@ from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.seeds import grid_configs, run_seeds
 from minbert_lab.experiments.tables import grid_rows, run_grid
 from minbert_lab.stats.significance import t_interval
-from minbert_lab.study.settings import StudySettings
+from minbert_lab.study.settings import StudySettings, committed_figures, repo_root
 from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 
@@ -139,3 +139,21 @@ def _fan_out(study: StudySettings, configs: dict[str, RunConfig],
              executor: Executor | None) -> None:
     fan_out(configs, executor, data_dir=study.data_dir, runs_dir=study.runs_dir,
             progress=study.progress)
+
+
+# Profiles whose notebook 01 shows another profile's dropout ablation instead of running its own
+# (all-data: nine more all-data runs, for a table the paper gives no numbers for).
+DROPOUT_FROM = {"all-data": "quick"}
+
+
+def dropout_elsewhere(study: StudySettings) -> str | None:
+    """Markdown pointing to the profile whose dropout ablation this one shows, with that table;
+    ``None`` when this profile runs its own."""
+    source = DROPOUT_FROM.get(study.profile)
+    if source is None:
+        return None
+    path = committed_figures(repo_root(), source) / "dropout.md"
+    table = path.read_text() if path.is_file() else "(not made yet)"
+    return (f"The dropout ablation stays in the **{source} profile** in this study (nine more "
+            f"runs on all the data, for a table the paper gives no numbers for). From "
+            f"`figures/{source}/dropout.md`:\n\n{table}")

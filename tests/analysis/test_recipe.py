@@ -55,3 +55,17 @@ def test_ablations_and_claims_have_intervals_and_verdicts() -> None:
                               {t: _single(t) for t in ("sst", "para", "sts")}, resamples=200)
     assert list(claims["metric"]) == ["sts_pearson", "sst_acc"]
     assert set(claims["verdict"]) <= {"reproduced", "contradicted", "not significant"}
+
+
+def test_zero_shot_reading_names_the_rows_below_it() -> None:
+    import pandas as pd
+
+    from minbert_lab.analysis.recipe import zero_shot_reading
+
+    frame = pd.DataFrame({"label": ["S-CS + MSE", "CE + MSE", "zero-shot"],
+                          "ours_sts_pearson": [0.71, 0.85, 0.84]})
+    text = zero_shot_reading(frame, "sts", "zero-shot")
+    assert "0.840" in text and "S-CS + MSE (0.710)" in text and "CE + MSE" not in text
+    assert "Siamese" in text and "1 of 2" in text
+    frame.loc[0, "ours_sts_pearson"] = 0.9
+    assert "Every fine-tuned row beats it" in zero_shot_reading(frame, "sts", "zero-shot")
