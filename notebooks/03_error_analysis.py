@@ -30,7 +30,10 @@ PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data
 CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folder, a hub name
 SEEDS = [0]
 N_EXAMPLES = 5  # rows per error table
-SUBMISSION = True  # save the best model and write its CS224N prediction files (outputs/)
+# Save the best model and write its CS224N prediction files (outputs/). A stored result has no
+# weights, so this trains the run again: seconds in smoke, an hour or more in all-data and full,
+# so there it is off unless set (or pass SUBMISSION=True through papermill).
+SUBMISSION = PROFILE in ("smoke", "quick")
 
 # %%
 # %matplotlib inline
