@@ -188,6 +188,10 @@ def _add_run_command(commands) -> None:
                      help="also save the trained model (best epoch's weights, config, "
                           "tokenizer) to DIR, for `predict`; a cached result has no weights, "
                           "so the run is trained again unless DIR already holds it")
+    _add_lever_flags(run)
+
+
+def _add_lever_flags(run: argparse.ArgumentParser) -> None:
     levers = run.add_argument_group("recipe levers", "(all off by default: the paper's setup)")
     levers.add_argument("--pooling", default="cls", choices=list(POOLINGS),
                         help="sentence embedding: the [CLS] vector or the mean of the tokens")

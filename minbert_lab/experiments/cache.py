@@ -181,20 +181,27 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         if (waited or world.distributed) and (stored := stored_result()) is not None:
             say("loaded from the run cache (another process trained it)")
             return {**stored, "cached": True}
-        resolved = config.resolved()
-        say(f"training ({resolved.profile} profile, {resolved.epochs} epoch"
-            f"{'s' if resolved.epochs > 1 else ''})...")
-        started = time.perf_counter()
-        result = _train(config, path, world, data_dir=data_dir, progress=progress,
-                        device=device, resume_every=resume_every, model_dir=save_model,
-                        model_key=path.stem)
-        say(f"trained in {_duration(time.perf_counter() - started)}, dev score "
-            f"{result['metrics']['score']:.3f}"
-            + (f"; model saved to {save_model}" if _holds_model(save_model, path.stem) else ""))
+        result = _train_announced(config, path, world, say, data_dir=data_dir,
+                                  progress=progress, device=device, resume_every=resume_every,
+                                  model_dir=save_model, model_key=path.stem)
         if config.profile in COMMITTED_PROFILES and world.main:
             save_result(committed, slim(result))
             result = as_committed(result)
     return {**result, "cached": False}
+
+
+def _train_announced(config: RunConfig, path: Path, world: World, say, **kwargs) -> dict:
+    """``_train``, with a line on stderr when it starts and when it ends."""
+    resolved = config.resolved()
+    say(f"training ({resolved.profile} profile, {resolved.epochs} epoch"
+        f"{'s' if resolved.epochs > 1 else ''})...")
+    started = time.perf_counter()
+    result = _train(config, path, world, **kwargs)
+    saved = _holds_model(kwargs["model_dir"], path.stem)
+    say(f"trained in {_duration(time.perf_counter() - started)}, dev score "
+        f"{result['metrics']['score']:.3f}"
+        + (f"; model saved to {kwargs['model_dir']}" if saved else ""))
+    return result
 
 
 def _announcer(label: str | None, key: str):
