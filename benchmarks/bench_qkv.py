@@ -191,13 +191,17 @@ def main(argv: list[str] | None = None) -> None:
         where = f"{cpu_model()}, {os.cpu_count()} logical CPUs"
     rounds = args.rounds or (3 if args.quick else 100)
     log, start_load = LoadLog(), load_average()
-    rows = []
-    for threads in (int(n) for n in args.threads.split(",")):
-        torch.set_num_threads(threads)
-        for work in QUICK if args.quick else WORKLOADS:
-            rows.append(measure(work, config, rounds, log, device))
-            ratio = statistics.median(rows[-1].ratios())
-            print(f"{rows[-1].label}, {threads} threads: separate / fused {ratio:.3f}", flush=True)
+    rows, threads_before = [], torch.get_num_threads()
+    try:
+        for threads in (int(n) for n in args.threads.split(",")):
+            torch.set_num_threads(threads)
+            for work in QUICK if args.quick else WORKLOADS:
+                rows.append(measure(work, config, rounds, log, device))
+                ratio = statistics.median(rows[-1].ratios())
+                print(f"{rows[-1].label}, {threads} threads: separate / fused {ratio:.3f}",
+                      flush=True)
+    finally:  # a caller in the same process (a test) keeps its own thread count
+        torch.set_num_threads(threads_before)
     command = shlex.join(["python", "-m", "benchmarks.bench_qkv",
                           *(sys.argv[1:] if argv is None else argv)])  # fmt: skip
     text = report(rows, config, log, (start_load, load_average()), command, where)

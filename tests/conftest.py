@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MIRROR = REPO.parent / "shared" / "data" / "cs224n"
@@ -36,3 +37,13 @@ def data_dir(data_source: str, tmp_path_factory: pytest.TempPathFactory) -> Path
     folder = tmp_path_factory.mktemp("data")
     prepare(data_source, folder)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _torch_threads_restored():
+    """Every test ends with the thread count it started with. A test that leaves torch on one
+    thread changes the summation order of every later in-process run, and the fault tests,
+    which compare in-process results with their subprocesses' to the last bit, then fail."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)

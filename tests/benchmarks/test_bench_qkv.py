@@ -63,7 +63,9 @@ def test_ratios_and_the_interval_of_their_median():
 def test_quick_run_writes_its_section(tmp_path, monkeypatch):
     monkeypatch.setattr(bench_qkv, "ROUND_SECONDS", 0.01)
     out = tmp_path / "RESULTS.md"
+    threads = torch.get_num_threads()
     bench_qkv.main(["--quick", "--rounds", "2", "--threads", "1", "--out", str(out)])
+    assert torch.get_num_threads() == threads  # later in-process runs keep their thread count
     text = out.read_text()
     assert "## Fused vs separate Q/K/V projections (quick sanity run)" in text
     assert "`python -m benchmarks.bench_qkv --quick --rounds 2 --threads 1 --out " in text
