@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from smoke_configs import SST_SMOKE
 
 import minbert_lab.experiments.cache as cache
-from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.experiments.cache import result_path, run_or_load
 
-CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "ce")}, profile="smoke")
+CONFIG = SST_SMOKE
 
 
 @pytest.fixture
