@@ -11,6 +11,7 @@ import pytest
 from smoke_configs import SST_SMOKE
 
 import minbert_lab.experiments.cache as cache
+import minbert_lab.training.loop as loop
 from minbert_lab.experiments.cache import result_path, run_or_load
 
 CONFIG = SST_SMOKE
@@ -18,19 +19,20 @@ CONFIG = SST_SMOKE
 
 @pytest.fixture
 def fake_training(monkeypatch):
-    """Training replaced by a stored record (and, when asked, a saved model's run.json)."""
+    """``loop.train`` replaced by an instant record (and, when asked, a saved model's run.json);
+    ``run_or_load`` stores it as it stores a real one."""
     trained = []
 
-    def train(config, path, world, *, model_dir=None, model_key=None, **kwargs):
+    def train(config, *, model_dir=None, model_key=None, **kwargs):
         trained.append(model_dir)
         if model_dir is not None:
             Path(model_dir).mkdir(parents=True, exist_ok=True)
             (Path(model_dir) / "run.json").write_text(f'{{"key": "{model_key}"}}')
-        result = {"metrics": {"sst_acc": 0.5, "score": 0.5, "epoch": 0}}
-        cache.save_result(path, result)
-        return result
+        return {"metrics": {"sst_acc": 0.5, "score": 0.5, "epoch": 0}}
 
-    monkeypatch.setattr(cache, "_train", train)
+    monkeypatch.setattr(loop, "train", train)
+    # Each test starts with no run announced, as a fresh process does (they share one cache
+    # key). The set is private, and no public seam resets it: the one private patch left.
     monkeypatch.setattr(cache, "_ANNOUNCED", set())
     return trained
 
