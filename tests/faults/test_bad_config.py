@@ -97,8 +97,7 @@ def test_a_task_missing_from_the_data_is_caught_before_training(data_dir: Path, 
     (["run", "--lr", "-0.1"], r"lr=-0.1 is not valid"),
     (["run", "--batch-size", "0"], r"batch_size=0 is not valid"),
     (["run", "--tasks", ""], r"tasks=\{\} is not valid"),
-    (["run", "--head", "sst=CE"],
-     r"tasks.sst.head='cross_encoder' is not valid; choose one of \['linear'\]"),
+    (["run", "--head", "sst=CE"], r"tasks.sst.head='cross_encoder'.*\['linear'\]"),
     (["run", "--seed", "-1"], r"seed=-1 is not valid"),
 ])
 def test_bad_cli_arguments_are_usage_errors_before_training(
