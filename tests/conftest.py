@@ -1,12 +1,17 @@
-"""Shared fixtures: the data source named by DATA_SOURCE, prepared once per test session."""
+"""Shared fixtures: the data source named by DATA_SOURCE, prepared once per test session; one
+finished smoke run (``smoke_result``); and ``interrupt_at``, a Ctrl-C inside a training step.
+The configs behind them are in ``smoke_configs.py``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import torch
+from smoke_configs import MULTITASK_SMOKE
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MIRROR = REPO.parent / "shared" / "data" / "cs224n"
@@ -47,3 +52,42 @@ def _torch_threads_restored():
     threads = torch.get_num_threads()
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def smoke_result(data_dir: Path) -> dict:
+    """``MULTITASK_SMOKE`` trained once, for tests that only read a finished run's record.
+    Shared by every test of the session: read it, never change it."""
+    from minbert_lab.training.loop import train
+
+    return train(MULTITASK_SMOKE, data_dir=data_dir, progress=False)
+
+
+@pytest.fixture
+def interrupt_at() -> Callable[[int], contextlib.AbstractContextManager[None]]:
+    """``with interrupt_at(n):`` the ``n``-th call (0-based) of ``Trainee.loss``, the training
+    step's seam, raises ``KeyboardInterrupt`` as Ctrl-C in a notebook would; the real method is
+    back when the block ends. With one task per step, call ``n`` is the forward of step ``n``;
+    with every task in each step, step ``s`` starts at call ``s * len(tasks)``.
+
+    Example:
+        >>> with interrupt_at(4), pytest.raises(KeyboardInterrupt):
+        ...     run_or_load(config, data_dir=data_dir, runs_dir=tmp_path, resume_every=3)
+    """
+    from minbert_lab.training.trainee import Trainee
+
+    @contextlib.contextmanager
+    def interrupted(call: int) -> Iterator[None]:
+        real, calls = Trainee.loss, []
+
+        def loss(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == call + 1:
+                raise KeyboardInterrupt
+            return real(*args, **kwargs)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Trainee, "loss", loss)
+            yield
+
+    return interrupted

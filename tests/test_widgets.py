@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from facts import says
 from fake_runs import fake_result
 
 import minbert_lab.widgets as widgets
@@ -77,7 +78,7 @@ def test_run_button_shows_the_result_against_the_closest_row(tmp_path, data_dir,
     assert fake_runs[-1].dropout == 0.3
     assert "done" in explorer.status.value and "trained" in explorer.status.value
     assert explorer.closest.label == "cross entropy loss"
-    assert "dropout: 0.3 (paper row: 0.1)" in explorer.summary.value
+    says(explorer.summary.value, "dropout", "0.3", "0.1")  # the difference from the paper row
     assert "meaningless" in explorer.summary.value
     assert explorer.comparison.set_index("metric").loc["sst_acc", "paper"] == 0.512
     assert bytes(explorer.curves.value).startswith(b"\x89PNG")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from facts import says
 
 from minbert_lab.analysis.closest import closest_paper_row, comparison_frame, config_differences
 from minbert_lab.config import RunConfig, TaskConfig
@@ -22,21 +23,24 @@ def test_differences_are_named_and_profile_and_seed_ignored():
     changed = dataclasses.replace(base, dropout=0.3, seed=7, profile="smoke")
     closest = closest_paper_row(changed)
     assert closest.label == "cross entropy loss"
-    assert closest.differences == ("dropout: 0.3 (paper row: 0.1)",)
+    (difference,) = closest.differences  # the seed and the profile are not differences
+    says(difference, "dropout", "0.3", "0.1")  # the field, ours, the paper row's
 
 
 def test_another_weight_of_the_same_regulariser_is_nearer_than_no_regulariser():
     config = RunConfig(tasks={"sst": TaskConfig("linear", "ce", "smart", 1.0)}, profile="smoke")
     closest = closest_paper_row(config)
     assert closest.label == "cross entropy loss + SMART (lambda=3)"
-    assert closest.differences == ("sst reg_weight: 1.0 (paper row: 3.0)",)
+    (difference,) = closest.differences
+    says(difference, "sst reg_weight", "1.0", "3.0")
 
 
 def test_multitask_configs_only_meet_multitask_rows():
     shuffled = table4("smoke")[3].config  # Shuffled batches + SST unreg'd
     closest = closest_paper_row(dataclasses.replace(shuffled, ordering="round_robin"))
     assert closest.table == "4"
-    assert closest.differences == ("ordering: round_robin (paper row: shuffled)",)
+    (difference,) = closest.differences
+    says(difference, "ordering", "round_robin", "shuffled")
 
 
 def test_single_task_runs_ignore_the_ordering():

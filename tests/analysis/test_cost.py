@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from facts import says
 from fake_runs import MULTITASK, fake_result
 
 from minbert_lab.analysis.cost import cost_frame, cost_reading, encoding
@@ -23,5 +24,5 @@ def test_cost_frame_names_the_encoding_and_throughput():
     assert frame["train s/epoch"].tolist() == [2.0, 2.0, 2.0]  # 2 evaluated epochs
     assert frame["eval examples/s"].tolist() == [20.0, 20.0, 60.0]
     text = cost_reading(frame)
-    assert "Siamese 2.00x the cross-encoder's throughput" in text
+    says(text, "Quora paraphrase", "Siamese", "2.00x", "cross-encoder", "throughput")
     assert encoding({"sst": {"head": "linear"}}) == "none"

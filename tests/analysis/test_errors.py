@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from facts import says
 from fake_runs import dev_frames, fake_result, sigmoid
 
 from minbert_lab.analysis.errors import (
@@ -30,8 +31,8 @@ def test_class_frequencies_count_train_dev_and_predictions():
     for name in ("train", "dev (true)", "dev (predicted)"):
         assert frequencies[f"{name} share"].sum() == pytest.approx(1.0)
     reading = sst_frequency_reading(frequencies)
-    assert "predicts classes 1 and 3 most often" in reading
-    assert "never predicts classes 0, 2, 4" in reading
+    says(reading, "predicts", "1 and 3", "most often")
+    says(reading, "never", "0, 2, 4")
 
 
 def test_false_positives_are_surest_first_with_sentences():
@@ -68,5 +69,6 @@ def test_largest_sts_errors_in_both_directions():
 
 def test_para_reading_counts_the_mistakes():
     reading = para_confusion_reading(confusion_frame(fake_result(), "para"))
-    assert reading.startswith("3 false positives and 2 false negatives out of 10 dev pairs")
+    says(reading, "3 false positives", "2 false negatives", "10 dev pairs")
+    says(reading, "precision 0.400", "recall 0.500")
     assert "more false positives" in reading

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
+from smoke_configs import SST_SMOKE
 
 import minbert_lab.training.loop as loop
-from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.experiments.cache import result_path, run_or_load
 
-CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "ce")}, profile="smoke")
+CONFIG = SST_SMOKE
 
 
 def test_second_call_loads_without_training(data_dir: Path, tmp_path: Path,
@@ -42,5 +43,5 @@ def test_damaged_result_is_recomputed_with_a_warning(data_dir: Path, tmp_path: P
 
 
 def test_key_depends_on_config_and_data(data_dir: Path, tmp_path: Path) -> None:
-    other = RunConfig(tasks=CONFIG.tasks, profile="smoke", dropout=0.3)
+    other = dataclasses.replace(CONFIG, dropout=0.3)
     assert result_path(CONFIG, data_dir=data_dir) != result_path(other, data_dir=data_dir)

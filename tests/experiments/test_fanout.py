@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import submitit
 import torch
+from smoke_configs import STS_SMOKE
 
 import minbert_lab.experiments.fanout as fanout
 from minbert_lab import cli
-from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.config import RunConfig
 from minbert_lab.experiments.beyond import planned_runs, train_planned
 from minbert_lab.experiments.cache import load_result, result_path, run_or_load, save_result
 from minbert_lab.experiments.fanout import (
@@ -25,7 +26,7 @@ from minbert_lab.experiments.fanout import (
 from minbert_lab.experiments.seeds import grid_configs
 from minbert_lab.experiments.tables import run_grid
 
-STS = RunConfig(tasks={"sts": TaskConfig("CE", "mse")}, profile="smoke")
+STS = STS_SMOKE
 
 
 class Spy:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from smoke_configs import STS_SMOKE
 
-from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.experiments.seeds import cached, grid_configs, run_seeds, seeded_configs
 
-CONFIG = RunConfig(tasks={"sts": TaskConfig("CE", "mse")}, profile="smoke")
+CONFIG = STS_SMOKE
 
 
 def test_seeded_configs_vary_only_the_seed():

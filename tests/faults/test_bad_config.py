@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from smoke_configs import SST_SMOKE
 
 import minbert_lab.training.trainee as trainee
 from minbert_lab.cli import main
@@ -74,8 +75,7 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_invalid_resume_every_is_caught_before_training(every, data_dir: Path,
                                                             tmp_path: Path, no_training) -> None:
     with pytest.raises(ValueError, match=rf"resume_every={every!r} .*integer >= 1"):
-        run_or_load(RunConfig(tasks=SST, profile="smoke"), data_dir=data_dir, runs_dir=tmp_path,
-                    resume_every=every)
+        run_or_load(SST_SMOKE, data_dir=data_dir, runs_dir=tmp_path, resume_every=every)
 
 
 def test_a_task_missing_from_the_data_is_caught_before_training(data_dir: Path, tmp_path: Path,
@@ -97,8 +97,7 @@ def test_a_task_missing_from_the_data_is_caught_before_training(data_dir: Path, 
     (["run", "--lr", "-0.1"], r"lr=-0.1 is not valid"),
     (["run", "--batch-size", "0"], r"batch_size=0 is not valid"),
     (["run", "--tasks", ""], r"tasks=\{\} is not valid"),
-    (["run", "--head", "sst=CE"],
-     r"tasks.sst.head='cross_encoder' is not valid; choose one of \['linear'\]"),
+    (["run", "--head", "sst=CE"], r"tasks.sst.head='cross_encoder'.*\['linear'\]"),
     (["run", "--seed", "-1"], r"seed=-1 is not valid"),
 ])
 def test_bad_cli_arguments_are_usage_errors_before_training(

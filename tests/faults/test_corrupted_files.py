@@ -32,7 +32,6 @@ from minbert_lab.training.resume import (
     read_resume_state,
     write_resume_state,
 )
-from minbert_lab.training.trainee import Trainee
 
 SMALL_RESULT = {"metrics": {"sst_acc": 0.5, "score": 0.5, "epoch": 0},
                 "history": {"steps": [{"step": 0, "task": "sst", "loss": 1.6}]}}
@@ -166,22 +165,10 @@ def test_damaged_result_in_the_cache_is_recomputed_not_returned(data_dir: Path, 
 
 @pytest.mark.slow
 def test_damaged_checkpoint_in_the_cache_restarts_the_run(data_dir: Path, tmp_path: Path,
-                                                          reference: dict,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
-    real, calls = Trainee.loss, []
-
-    def interrupted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:  # in step 4, after the checkpoint of step 3
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(Trainee, "loss", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+                                                          reference: dict, interrupt_at) -> None:
+    with interrupt_at(4), pytest.raises(KeyboardInterrupt):  # step 4, after step 3's checkpoint
         run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
                     resume_every=RESUME_EVERY)
-    monkeypatch.setattr(Trainee, "loss", real)
     checkpoint = resume_path(result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path))
     data = checkpoint.read_bytes()
     checkpoint.write_bytes(_flip(data, 8 * (len(data) // 3)))  # one bit inside the weights

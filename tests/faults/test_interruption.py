@@ -118,23 +118,12 @@ def test_kill_while_writing_the_result_never_leaves_half_a_result(
 
 @pytest.mark.slow
 def test_keyboard_interrupt_in_a_notebook_resumes(data_dir: Path, tmp_path: Path,
-                                                  reference: dict,
+                                                  reference: dict, interrupt_at,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    interrupt_at = 8
-    calls = []
-    real = Trainee.loss
-
-    def interrupted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == interrupt_at + 1:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(Trainee, "loss", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    step = 8
+    with interrupt_at(step), pytest.raises(KeyboardInterrupt):
         run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
                     resume_every=RESUME_EVERY)
-    monkeypatch.setattr(Trainee, "loss", real)
     path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
     assert not path.exists()
     with open(path.with_suffix(".lock")) as lock:  # the interrupted run released its lock
@@ -144,7 +133,7 @@ def test_keyboard_interrupt_in_a_notebook_resumes(data_dir: Path, tmp_path: Path
     torch.manual_seed(999)  # the notebook's RNG moved on; the checkpoint's state must win
     torch.rand(1000)
     result, trained = _resume_counting_steps(FAULT_CONFIG, data_dir, tmp_path, monkeypatch)
-    saved = _last_checkpoint_before(interrupt_at)
+    saved = _last_checkpoint_before(step)
     assert result["resumed_at_steps"] == [saved]
     assert trained == FAULT_STEPS - saved
     same_run(result, reference)

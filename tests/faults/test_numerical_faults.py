@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 from faulty_run import FAULT_CONFIG, RESUME_EVERY, same_run
+from smoke_configs import SST_SMOKE
 
 import minbert_lab.training.loop as loop
-from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.experiments.cache import result_path, resume_path, run_or_load
 from minbert_lab.training.divergence import TrainingDivergedError
 from minbert_lab.training.resume import read_resume_state
@@ -110,7 +110,7 @@ def test_nonfinite_gradient_stops_before_the_weights_change(grad_clip: float, da
 @pytest.mark.slow
 def test_nonfinite_dev_outputs_are_an_error_not_a_score(data_dir: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    config = RunConfig(tasks={"sst": TaskConfig("linear", "ce")}, profile="smoke")
+    config = SST_SMOKE
     faults = Faults(monkeypatch)
     real_build = loop.build
 

@@ -156,7 +156,7 @@ def test_a_hub_name_goes_to_the_hub_only_when_online(tmp_path: Path,
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(OSError, match="HF_HUB_OFFLINE is set, so the hub is not contacted"):
+    with pytest.raises(OSError, match=r"'someone/some-bert'.*HF_HUB_OFFLINE"):
         resolve_checkpoint("someone/some-bert")
     assert asked == []
     monkeypatch.delenv("HF_HUB_OFFLINE")

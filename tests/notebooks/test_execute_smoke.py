@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from facts import says
 
 from minbert_lab.checkpoints import resolve_checkpoint
 from minbert_lab.notebooks import WIDGET_NOTE, execute_all
@@ -44,13 +45,14 @@ def test_all_notebooks_run_in_the_smoke_profile(data_dir: Path, tmp_path: Path, 
     assert [r.name for r in runs if not r.ok] == [], "\n".join(r.error for r in runs if r.error)
     assert len(runs) >= 5
 
-    # The terminal: each notebook, and a line when each training run starts and ends.
+    # The terminal: each notebook, and a line when each training run starts and ends, named by
+    # table, run number and row, indented under its notebook.
     assert "[1/5] 01_single_task_ablations" in shown.out and "4 notebooks left" in shown.out
-    assert "    table 1 run 2/3 (cross entropy loss + SMART (lambda=3)): training (smoke " \
-           "profile, 1 epoch)..." in shown.err
-    assert "    table 1 run 2/3 (cross entropy loss + SMART (lambda=3)): trained in " in shown.err
-    assert "table 4 run 7/7 (Shuffled + SST unreg'd + shared linear): " in shown.err
-    assert "+ pcgrad, seed 1): trained in " in shown.err.lower()  # notebook 04's seeds
+    smart = "    table 1 run 2/3 (cross entropy loss + SMART (lambda=3)): "
+    says(shown.err, smart, "training", "smoke", "1 epoch")
+    says(shown.err, smart, "trained")
+    says(shown.err, "table 4 run 7/7 (Shuffled + SST unreg'd + shared linear): ")
+    says(shown.err.lower(), "+ pcgrad, seed 1): ", "trained")  # notebook 04's seeds
     assert "Kernel is running over TCP" not in shown.err
 
     # Every notebook ran on the checkpoint given, and the executed copy records it.

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from smoke_configs import MULTITASK_SMOKE, SST_SMOKE, THREE_TASKS
 
-from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.config import TaskConfig
 from minbert_lab.training.loop import train
 
-TASKS = {"sst": TaskConfig("linear", "ce"), "para": TaskConfig("CE", "bce"),
-         "sts": TaskConfig("S-CS", "mse")}
-ALL_TASKS = RunConfig(tasks=TASKS, profile="smoke", ordering="round_robin", tasks_per_step="all")
+ALL_TASKS = dataclasses.replace(MULTITASK_SMOKE, ordering="round_robin", tasks_per_step="all")
 
 
 def _losses(result: dict) -> list[tuple]:
@@ -57,18 +56,17 @@ def test_the_probe_records_every_pair_and_changes_no_training(data_dir: Path) ->
 
 @pytest.mark.slow
 def test_the_probe_works_with_one_task_per_step(data_dir: Path) -> None:
-    config = RunConfig(tasks={"sst": TASKS["sst"], "sts": TASKS["sts"]}, profile="smoke",
-                       conflict_probes=2)
+    config = dataclasses.replace(MULTITASK_SMOKE, conflict_probes=2,
+                                 tasks={"sst": THREE_TASKS["sst"], "sts": THREE_TASKS["sts"]})
     records = train(config, data_dir=data_dir, progress=False)["history"]["conflict"]
     assert {r["step"] for r in records} == {0, 4}  # 4 one-task steps
     assert {r["pair"] for r in records} == {"sst-sts"}
 
 
 def test_the_balanced_sampler_trains_on_other_batches(data_dir: Path) -> None:
-    plain = RunConfig(tasks={"sst": TaskConfig("linear", "ce")}, profile="smoke")
-    balanced = RunConfig(tasks={"sst": TaskConfig("linear", "ce", sampler="balanced")},
-                         profile="smoke")
-    a = train(plain, data_dir=data_dir, progress=False)
+    balanced = dataclasses.replace(
+        SST_SMOKE, tasks={"sst": TaskConfig("linear", "ce", sampler="balanced")})
+    a = train(SST_SMOKE, data_dir=data_dir, progress=False)
     b = train(balanced, data_dir=data_dir, progress=False)
     assert len(b["history"]["steps"]) == len(a["history"]["steps"])  # same pass size
     assert _losses(a) != _losses(b)

@@ -4,14 +4,14 @@ import dataclasses
 
 import pytest
 import torch
+from smoke_configs import SST_SMOKE
 
 from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.model import MinBert
 from minbert_lab.multitask_model import MultitaskModel
 from minbert_lab.training.optim import lr_factor, make_optimizer, param_groups, set_lr
 
-CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "cross_entropy")}, profile="smoke",
-                   lr=1e-4).resolved()
+CONFIG = dataclasses.replace(SST_SMOKE, lr=1e-4).resolved()
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +71,11 @@ def test_invalid_levers_name_the_field(change: dict, message: str) -> None:
 def test_a_smoke_run_with_every_lever_trains(data_dir) -> None:
     from minbert_lab.training.loop import train
 
-    config = RunConfig(tasks={"sst": TaskConfig("linear", "cross_entropy", "rdrop", 1.0)},
-                       profile="smoke", epochs=2, lr_schedule="linear", warmup_ratio=0.25,
-                       layer_lr_decay=0.9)
+    plain_config = dataclasses.replace(SST_SMOKE, epochs=2)
+    config = dataclasses.replace(
+        plain_config, tasks={"sst": TaskConfig("linear", "cross_entropy", "rdrop", 1.0)},
+        lr_schedule="linear", warmup_ratio=0.25, layer_lr_decay=0.9)
     result = train(config, data_dir=data_dir, progress=False)
-    plain = train(RunConfig(tasks={"sst": TaskConfig("linear", "cross_entropy")},
-                            profile="smoke", epochs=2), data_dir=data_dir, progress=False)
+    plain = train(plain_config, data_dir=data_dir, progress=False)
     assert torch.isfinite(torch.tensor([s["loss"] for s in result["history"]["steps"]])).all()
     assert result["history"]["steps"] != plain["history"]["steps"]

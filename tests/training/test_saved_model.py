@@ -3,6 +3,7 @@ offline to the same weights; train() keeps the best epoch's weights, not the las
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -10,10 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import save_file
+from smoke_configs import SST_SMOKE
 
 import minbert_lab.training.loop as loop
 from minbert_lab.checkpoints import resolve_checkpoint
-from minbert_lab.config import RunConfig, TaskConfig, default_task
+from minbert_lab.config import RunConfig, default_task
 from minbert_lab.model import MinBert
 from minbert_lab.model.bert_config import BertConfig
 from minbert_lab.multitask_model import MultitaskModel
@@ -108,7 +110,7 @@ def test_heads_that_do_not_fit_the_config_are_named(tiny_checkpoint, tmp_path):
 
 @pytest.mark.slow
 def test_train_saves_the_best_epoch_not_the_last(data_dir: Path, tmp_path: Path, monkeypatch):
-    config = RunConfig(tasks={"sst": TaskConfig("linear", "ce")}, profile="smoke", epochs=2)
+    config = dataclasses.replace(SST_SMOKE, epochs=2)
     seen, evaluate = [], loop.evaluate
     scores = iter([0.9, 0.1])  # epoch 1 is the best; epoch 2 is worse
 

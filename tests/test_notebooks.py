@@ -1,5 +1,5 @@
-"""The notebook runner: parameters, environment, checkpoint check, timeouts, failures, HTML
-(tiny notebooks, not the study's)."""
+"""The notebook runner (``notebooks.py``): parameters, environment, checkpoint check, timeouts,
+failures, HTML (tiny notebooks, not the study's)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The real download path, against an HTTP server on 127.0.0.1 serving the mirror."""
+"""Fetching the CS224N files (``data/sources.py``): the real download path, against an HTTP server
+on 127.0.0.1 serving the mirror, and a copy from a local folder."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from minbert_lab.data.prepare import prepare
-from minbert_lab.data.sources import DataSourceError, fetch
+from minbert_lab.data.sources import KNOWN_SHA256, DataSourceError, fetch, sha256_of
 
 
 class MirrorHandler(SimpleHTTPRequestHandler):
@@ -83,3 +84,20 @@ def test_404_of_a_required_file_is_a_clear_error(served, tmp_path: Path) -> None
 def test_unreachable_host_suggests_a_local_source(tmp_path: Path) -> None:
     with pytest.raises(DataSourceError, match="--source"):
         fetch("http://127.0.0.1:9", "sts-dev.csv", tmp_path / "x.csv")
+
+
+def test_a_local_folder_is_copied_and_verified(mirror: Path, tmp_path: Path) -> None:
+    dest = fetch(str(mirror), "sts-dev.csv", tmp_path / "raw" / "sts-dev.csv")
+    assert dest == tmp_path / "raw" / "sts-dev.csv"
+    assert sha256_of(dest) == KNOWN_SHA256["sts-dev.csv"]
+    assert [p.name for p in dest.parent.iterdir()] == ["sts-dev.csv"]  # no temporary left
+
+
+def test_an_optional_file_the_source_lacks_is_none_and_a_missing_folder_an_error(
+        tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert fetch(str(empty), "quora-train.csv", tmp_path / "q.csv", required=False) is None
+    assert not (tmp_path / "q.csv").exists()
+    with pytest.raises(DataSourceError, match="does not exist"):
+        fetch(str(tmp_path / "nowhere"), "sts-dev.csv", tmp_path / "x.csv")
