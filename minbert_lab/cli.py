@@ -98,6 +98,7 @@ examples:
 TABLE_EXAMPLES = """\
 examples:
   python -m minbert_lab table 4 --profile smoke
+  python -m minbert_lab table 4 --profile all-data --stored-only   # the committed rows, no training
   python -m minbert_lab table 4 --executor local --workers 2 --cpus-per-job 1
   python -m minbert_lab table 4 --profile full --executor slurm --partition gpu --workers 7 \\
       --gpus-per-job 1 --cpus-per-job 8 --timeout-min 600"""
@@ -238,6 +239,9 @@ def _add_table_command(commands) -> None:
                        help="(default: %(default)s)")
     table.add_argument("--runs-dir", default="runs",
                        help="where results are cached (default: %(default)s)")
+    table.add_argument("--stored-only", action="store_true",
+                       help="train nothing: print the rows already stored (committed results "
+                            "or the run cache); the others show the paper's numbers only")
     # The defaults left as None are make_executor's (experiments.fanout, not imported here: it
     # pulls in torch, and --help should stay instant).
     fan = table.add_argument_group(
@@ -371,7 +375,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                 gpus_per_job=args.gpus_per_job, partition=args.partition, **given)
         frame = run_grid(args.table, profile=args.profile, seed=args.seed,
                          checkpoint=args.checkpoint, data_dir=args.data_dir,
-                         runs_dir=args.runs_dir, executor=executor)
+                         runs_dir=args.runs_dir, executor=executor,
+                         stored_only=args.stored_only)
         with_pd_options(lambda: print(frame.to_string(index=False)))
         print(caption(frame))
         return 0

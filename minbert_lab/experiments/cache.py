@@ -168,19 +168,19 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
                 f"{save_model}")
         retrain = True
 
-    def stored_result() -> dict | None:
+    def stored_result() -> tuple[dict, str] | None:
         found = None if retrain or not world.main else _stored(config, path, committed)
         return broadcast(found, world)
 
     if (stored := stored_result()) is not None:
         if path.stem not in _ANNOUNCED:
-            say("loaded from the run cache")
-        return {**stored, "cached": True}
+            say(f"loaded from {stored[1]}")
+        return {**stored[0], "cached": True}
     lock = _training_lock(path) if world.main else contextlib.nullcontext(False)
     with lock as waited:
         if (waited or world.distributed) and (stored := stored_result()) is not None:
             say("loaded from the run cache (another process trained it)")
-            return {**stored, "cached": True}
+            return {**stored[0], "cached": True}
         result = _train_announced(config, path, world, say, data_dir=data_dir,
                                   progress=progress, device=device, resume_every=resume_every,
                                   model_dir=save_model, model_key=path.stem)
@@ -228,10 +228,11 @@ def _holds_model(folder: Path | str | None, key: str) -> bool:
     return info is not None and info.get("key") == key
 
 
-def _stored(config: RunConfig, path: Path, committed: Path) -> dict | None:
-    """The committed result, else the cached one (committing it if its profile is committed)."""
+def _stored(config: RunConfig, path: Path, committed: Path) -> tuple[dict, str] | None:
+    """The committed result, else the cached one (committing it if its profile is committed),
+    with where it was found, in words."""
     if config.profile in COMMITTED_PROFILES and (stored := load_result(committed)) is not None:
-        return expand(stored)
+        return expand(stored), f"the committed results ({committed.parent.name}/{committed.name})"
     stored = load_result(path)
     if stored is None:
         return None
@@ -239,7 +240,7 @@ def _stored(config: RunConfig, path: Path, committed: Path) -> dict | None:
     if config.profile in COMMITTED_PROFILES:
         save_result(committed, slim(stored))
         stored = as_committed(stored)
-    return stored
+    return stored, "the run cache"
 
 
 def _train(config: RunConfig, path: Path, world: World, **kwargs) -> dict:

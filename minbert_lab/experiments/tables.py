@@ -11,9 +11,9 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.experiments.cache import RUNS_DIR, run_or_load
-from minbert_lab.experiments.fanout import Executor, fan_out
+from minbert_lab.experiments.fanout import Executor, fan_out, missing
 from minbert_lab.experiments.grids import GRIDS, GridRow
-from minbert_lab.training.metrics import METRICS
+from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 
 def profile_note(profile: str) -> str:
@@ -38,23 +38,30 @@ def grid_rows(name: str, profile: str, seed: int = 0,
 def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
              checkpoint: str = DEFAULT_CHECKPOINT, data_dir: Path | str = DATA_DIR,
              runs_dir: Path | str = RUNS_DIR, progress: bool = True,
-             executor: Executor | None = None) -> pd.DataFrame:
+             executor: Executor | None = None, stored_only: bool = False) -> pd.DataFrame:
     """Runs or loads every config of a grid; one row per config.
 
     With an ``executor`` (``experiments.fanout``), the configs not yet stored are trained as
     submitit jobs first, then every row is read from the cache (``cached`` is False for the rows
-    those jobs trained); ``None`` trains them here, one after another.
+    those jobs trained); ``None`` trains them here, one after another. ``stored_only`` trains
+    nothing: a row with no stored result (committed or cached) keeps the paper's numbers, its
+    own are left empty, and ``attrs["not_run"]`` lists those rows' labels.
 
     Columns: ``label``, then for each metric the task trains ``ours_<metric>`` and
     ``paper_<metric>``, then ``epoch`` (best), ``train_seconds``, ``cached``. ``df.attrs`` holds
     the profile, checkpoint, data split note and the profile's caveat.
     """
     rows = grid_rows(name, profile, seed, checkpoint)
-    trained = fan_out({row.label: row.config for row in rows}, executor, data_dir=data_dir,
-                      runs_dir=runs_dir, progress=progress)
+    configs = {row.label: row.config for row in rows}
+    not_run = missing(configs, data_dir=data_dir, runs_dir=runs_dir) if stored_only else {}
+    trained = set() if stored_only else fan_out(configs, executor, data_dir=data_dir,
+                                                runs_dir=runs_dir, progress=progress)
     records = []
     for i, row in enumerate(tqdm(rows, desc=f"table {name} ({profile})", disable=not progress,
                                  unit="run"), start=1):
+        if row.label in not_run:
+            records.append(_not_run(row))
+            continue
         result = run_or_load(row.config, data_dir=data_dir, runs_dir=runs_dir, progress=progress,
                              label=f"table {name} run {i}/{len(rows)} ({row.label}"
                                    + (f", seed {seed})" if seed else ")"))
@@ -67,8 +74,21 @@ def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
         checkpoint=rows[0].config.checkpoint,
         data=split_note(manifest),
         note=profile_note(profile),
+        not_run=list(not_run),
     )
     return frame
+
+
+def _not_run(row: GridRow) -> dict:
+    """A row with no stored result: the paper's numbers, ours left empty."""
+    trains = {METRIC_OF[task] for task in row.config.tasks}
+    if row.config.multitask:
+        trains.add("score")
+    record: dict = {"label": row.label}
+    for metric in (m for m in METRICS if m in trains):
+        record[f"ours_{metric}"] = None
+        record[f"paper_{metric}"] = row.paper.get(metric)
+    return {**record, "epoch": None, "train_seconds": None, "cached": False}
 
 
 def _record(row: GridRow, result: dict, *, trained: bool = False) -> dict:
@@ -88,7 +108,10 @@ def caption(frame: pd.DataFrame) -> str:
     a = frame.attrs
     if not {"table", "checkpoint", "note", "data"} <= set(a):
         return str(a.get("caption", ""))
-    return (f"Table {a['table']} — checkpoint {a['checkpoint']}; {a['note']}; data: {a['data']}")
+    text = f"Table {a['table']} — checkpoint {a['checkpoint']}; {a['note']}; data: {a['data']}"
+    if a.get("not_run"):
+        text += f"; not run yet: {', '.join(a['not_run'])}"
+    return text
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

@@ -3,8 +3,6 @@ and the single-task references are rows of the paper's grids."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from minbert_lab.experiments.grids import GRIDS
 from minbert_lab.experiments.recipe import (
     LEVERS,
@@ -17,16 +15,27 @@ from minbert_lab.experiments.recipe import (
 
 
 def _changed(config, other) -> dict:
+    """The fields ``other`` changes, a head swap written as LEVERS writes it (``"t=head"``)."""
     a, b = config.to_dict(), other.to_dict()
-    return {k: b[k] for k in a if a[k] != b[k]}
+    changed = {k: b[k] for k in a if a[k] != b[k]}
+    if "tasks" in changed:
+        swapped = [f"{task}={b['tasks'][task]['head']}" for task in a["tasks"]
+                   if a["tasks"][task] != b["tasks"][task]]
+        assert all(a["tasks"][t] == {**b["tasks"][t], "head": a["tasks"][t]["head"]}
+                   for t in a["tasks"])  # nothing but heads changed
+        changed["tasks"] = ",".join(swapped)
+    return changed
 
 
 def test_the_recipe_pulls_every_lever():
     recipe = recipe_config("smoke", seed=3)
     assert (recipe.profile, recipe.seed, recipe.ordering.name) == ("smoke", 3, "shuffled")
     assert recipe.multitask and set(recipe.tasks) == {"sst", "para", "sts"}
-    for off in LEVERS.values():  # every lever is on: switching it off changes the config
-        assert dataclasses.replace(recipe, **off) != recipe
+    ablations = recipe_ablations("smoke", seed=3)
+    assert ablations.pop(RECIPE) == recipe
+    assert len(ablations) == len(LEVERS)
+    for label, ablation in ablations.items():  # every lever is on: switching it off changes it
+        assert ablation != recipe, label
 
 
 def test_each_ablation_switches_off_exactly_its_lever():

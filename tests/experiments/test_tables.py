@@ -35,3 +35,21 @@ def test_run_grid_puts_the_paper_beside_ours(data_dir: Path, tmp_path: Path, mon
     multi = run_grid("4", profile="smoke", data_dir=data_dir, runs_dir=tmp_path, progress=False)
     assert multi.loc[0, "paper_score"] == 0.503 and "ours_score" in multi
     assert profile_note("smoke") in caption(multi) and "Table 4" in caption(multi)
+
+
+def test_stored_only_prints_what_is_stored_and_trains_nothing(data_dir: Path, tmp_path: Path,
+                                                              monkeypatch):
+    import minbert_lab.training.loop as loop
+    from minbert_lab.experiments.cache import result_path, save_result
+
+    monkeypatch.setattr(loop, "train", lambda *a, **k: pytest.fail("stored_only trained"))
+    rows = grid_rows("4", "smoke")
+    stored = fake_result(rows[1].config.tasks)
+    save_result(result_path(rows[1].config, data_dir=data_dir, runs_dir=tmp_path), stored)
+    frame = run_grid("4", profile="smoke", data_dir=data_dir, runs_dir=tmp_path,
+                     progress=False, stored_only=True)
+    assert frame.loc[1, "ours_score"] == round(stored["metrics"]["score"], 4)
+    assert frame["ours_score"].isna().sum() == len(rows) - 1
+    assert frame["paper_score"].notna().all()  # the paper's numbers stand beside every row
+    assert frame.attrs["not_run"] == [row.label for i, row in enumerate(rows) if i != 1]
+    assert f"not run yet: {rows[0].label}, " in caption(frame)
