@@ -42,6 +42,7 @@ from pathlib import Path
 
 from minbert_lab.checkpoints import BUNDLED, DEFAULT_CHECKPOINT, resolve_checkpoint
 from minbert_lab.config import PROFILES
+from minbert_lab.durations import duration
 
 # Per-cell limits: one cell runs at most one paper grid (Table 2: seven runs).
 CELL_TIMEOUTS = {"smoke": 600, "quick": 3600, "all-data": 12 * 3600, "full": 24 * 3600}
@@ -251,7 +252,7 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
                                    parameters={"PROFILE": profile, "CHECKPOINT": checkpoint})
             left = len(paths) - i
             log(f"[{i}/{len(paths)}] {run.name}: {'ok' if run.ok else 'FAILED'} in "
-                f"{_duration(run.seconds)}" + (f"; {left} notebook{'s' * (left > 1)} left"
+                f"{duration(run.seconds)}" + (f"; {left} notebook{'s' * (left > 1)} left"
                                               if left else "")
                 + (f"\n    {run.error}" if run.error else ""))
             runs.append(run)
@@ -292,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     failed = [run.name for run in runs if not run.ok]
     print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran without errors in "
-          f"{_duration(time.perf_counter() - started)}"
+          f"{duration(time.perf_counter() - started)}"
           + (f"; failed: {failed}" if failed else ""))
     return 1 if failed else 0
 
@@ -335,9 +336,6 @@ def _one_line(err: BaseException | str, limit: int = 200) -> str:
     text = " ".join(str(err).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
 
 
 def _first_lines(text: str, n: int = 25) -> str:

@@ -31,6 +31,7 @@ except ImportError:  # Windows: no advisory locks; atomic renames still keep eve
 import minbert_lab
 from minbert_lab.config import HEAD_ALIASES, LOSS_ALIASES, RunConfig
 from minbert_lab.data.splits import DATA_DIR, load_manifest
+from minbert_lab.durations import duration
 from minbert_lab.experiments.committed import (
     COMMITTED_PROFILES,
     RESULTS_DIR,
@@ -198,7 +199,7 @@ def _train_announced(config: RunConfig, path: Path, world: World, say, **kwargs)
     started = time.perf_counter()
     result = _train(config, path, world, **kwargs)
     saved = _holds_model(kwargs["model_dir"], path.stem)
-    say(f"trained in {_duration(time.perf_counter() - started)}, dev score "
+    say(f"trained in {duration(time.perf_counter() - started)}, dev score "
         f"{result['metrics']['score']:.3f}"
         + (f"; model saved to {kwargs['model_dir']}" if saved else ""))
     return result
@@ -213,9 +214,6 @@ def _announcer(label: str | None, key: str):
             _ANNOUNCED.add(key)
     return say
 
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds < 60 else f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
 
 
 def _holds_model(folder: Path | str | None, key: str) -> bool:

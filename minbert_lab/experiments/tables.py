@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
+from minbert_lab.durations import duration
 from minbert_lab.experiments.cache import RUNS_DIR, run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out, missing
 from minbert_lab.experiments.grids import GRIDS, GridRow
@@ -109,6 +110,10 @@ def caption(frame: pd.DataFrame) -> str:
     if not {"table", "checkpoint", "note", "data"} <= set(a):
         return str(a.get("caption", ""))
     text = f"Table {a['table']} — checkpoint {a['checkpoint']}; {a['note']}; data: {a['data']}"
+    if "train_seconds" in frame and (seconds := frame["train_seconds"].sum()) > 0:
+        runs = int(frame["train_seconds"].notna().sum())
+        text += (f"; training: {duration(seconds)} over {runs} run{'s' * (runs > 1)}"
+                 " (as each was timed, on whatever machine and load trained it)")
     if a.get("not_run"):
         text += f"; not run yet: {', '.join(a['not_run'])}"
     return text

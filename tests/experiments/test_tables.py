@@ -53,3 +53,10 @@ def test_stored_only_prints_what_is_stored_and_trains_nothing(data_dir: Path, tm
     assert frame["paper_score"].notna().all()  # the paper's numbers stand beside every row
     assert frame.attrs["not_run"] == [row.label for i, row in enumerate(rows) if i != 1]
     assert f"not run yet: {rows[0].label}, " in caption(frame)
+
+
+def test_the_caption_gives_the_table_s_training_time(data_dir: Path, tmp_path: Path,
+                                                     monkeypatch):
+    monkeypatch.setattr(tables, "run_or_load", lambda config, **kw: fake_result(config.tasks))
+    frame = run_grid("4", profile="smoke", data_dir=data_dir, runs_dir=tmp_path, progress=False)
+    assert "training: 7.0 s over 7 runs" in caption(frame)  # fake runs: 1 s each
