@@ -28,6 +28,8 @@ def test_smoke_multitask_run_records_history_and_predictions(smoke_result: dict)
     assert result["timings"]["train_examples_per_second"] > 0
 
 
+@pytest.mark.slow  # about 50 s where bf16 is emulated (CPUs without AVX512-BF16 or AMX)
+@pytest.mark.filterwarnings("ignore:this CPU has no native bf16")
 def test_bf16_autocast_trains_and_is_recorded(data_dir: Path) -> None:
     config = RunConfig(tasks={"para": TaskConfig("CE", "bce", "smart", 1.0)}, profile="smoke",
                        precision="bf16")
