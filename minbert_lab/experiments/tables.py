@@ -61,7 +61,7 @@ def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
     for i, row in enumerate(tqdm(rows, desc=f"table {name} ({profile})", disable=not progress,
                                  unit="run"), start=1):
         if row.label in not_run:
-            records.append(_not_run(row))
+            records.append(_record(row))
             continue
         result = run_or_load(row.config, data_dir=data_dir, runs_dir=runs_dir, progress=progress,
                              label=f"table {name} run {i}/{len(rows)} ({row.label}"
@@ -80,24 +80,18 @@ def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
     return frame
 
 
-def _not_run(row: GridRow) -> dict:
-    """A row with no stored result: the paper's numbers, ours left empty."""
-    trains = {METRIC_OF[task] for task in row.config.tasks}
+def _record(row: GridRow, result: dict | None = None, *, trained: bool = False) -> dict:
+    """One table row: ours beside the paper's, per metric the row trains; with no ``result``
+    (not run yet) ours are left empty."""
+    reported = {METRIC_OF[task] for task in row.config.tasks}
     if row.config.multitask:
-        trains.add("score")
+        reported.add("score")
     record: dict = {"label": row.label}
-    for metric in (m for m in METRICS if m in trains):
-        record[f"ours_{metric}"] = None
+    for metric in (m for m in METRICS if m in reported):
+        record[f"ours_{metric}"] = None if result is None else round(result["metrics"][metric], 4)
         record[f"paper_{metric}"] = row.paper.get(metric)
-    return {**record, "epoch": None, "train_seconds": None, "cached": False}
-
-
-def _record(row: GridRow, result: dict, *, trained: bool = False) -> dict:
-    record: dict = {"label": row.label}
-    for metric in METRICS:
-        if metric in result["metrics"] and (metric != "score" or row.config.multitask):
-            record[f"ours_{metric}"] = round(result["metrics"][metric], 4)
-            record[f"paper_{metric}"] = row.paper.get(metric)
+    if result is None:
+        return {**record, "epoch": None, "train_seconds": None, "cached": False}
     record["epoch"] = result["metrics"]["epoch"] + 1
     record["train_seconds"] = round(result["timings"]["train_seconds"], 1)
     record["cached"] = result.get("cached", False) and not trained
