@@ -192,6 +192,8 @@ def compare_with_paper(frame: pd.DataFrame, claims: pd.DataFrame | None = None,
 
 def _table_lines(labels: pd.Series, ours: pd.Series, paper: pd.Series, name: str) -> list[str]:
     """Best row, level and ordering of our rows against the paper's."""
+    if ours.isna().all():
+        return [f"- **Not run yet.** No row of this table has a result ({name})."]
     best_ours, best_paper = labels[ours.idxmax()], labels[paper.idxmax()]
     if ours.nunique() == 1:
         lines = [f"- **Best row ({name}).** Ours: none, every row ties at {ours.max():.3f}; "
@@ -200,9 +202,12 @@ def _table_lines(labels: pd.Series, ours: pd.Series, paper: pd.Series, name: str
         same = "the same row" if best_ours == best_paper else "a different row"
         lines = [f"- **Best row ({name}).** Ours: *{best_ours}* ({ours.max():.3f}); the "
                  f"paper's: *{best_paper}* ({paper.max():.3f}) — {same}."]
+    ran = ours.notna()  # rows not run yet (``run_grid(stored_only=True)``) leave level and order
+    ours, paper = ours[ran], paper[ran]
     diff = ours - paper
+    so_far = "" if ran.all() else f" run so far ({int((~ran).sum())} not run yet)"
     lines.append(f"- **Level.** Ours is above the paper in {(diff > 0).sum()} of {len(ours)} "
-                 f"rows; mean difference (ours − paper) {diff.mean():+.3f}. Our rows span "
+                 f"rows{so_far}; mean difference (ours − paper) {diff.mean():+.3f}. Our rows span "
                  f"{ours.min():.3f}–{ours.max():.3f}, the paper's {paper.min():.3f}–"
                  f"{paper.max():.3f}.")
     if ours.nunique() == 1:

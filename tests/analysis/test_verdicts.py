@@ -90,6 +90,15 @@ def test_reading_names_best_rows_level_and_reasons(table1_runs):
     assert text.startswith("*quick profile")
 
 
+def test_rows_not_run_yet_leave_the_level_and_the_ordering():
+    """A ``--stored-only`` table: rows not run yet are compared with nothing."""
+    text = compare_with_paper(table1_frame([0.50, None, 0.53]))
+    says(text, "above the paper", "1 of 2 rows run so far", "1 not run yet")
+    says(text, "the paper's 0.512–0.520")  # the paper's span over the same two rows
+    says(text, "paper", f"*{SMART}* (0.527)")  # its best row is still its best row
+    says(compare_with_paper(table1_frame([None, None, None])), "Not run yet", "No row")
+
+
 def test_identical_and_tied_rows():
     text = compare_with_paper(table1_frame([0.2, 0.2, 0.2], profile="smoke"))
     assert "meaningless" in text
