@@ -31,9 +31,9 @@ CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folde
 SEEDS = [0]
 N_EXAMPLES = 5  # rows per error table
 # Save the best model and write its CS224N prediction files (outputs/). A stored result has no
-# weights, so this trains the run again: seconds in smoke, an hour or more in all-data and full,
-# so there it is off unless set (or pass SUBMISSION=True through papermill).
-SUBMISSION = PROFILE in ("smoke", "quick")
+# weights, so this trains the run again: seconds in smoke, an hour or more in all-data and full.
+# None: on in the smoke and quick profiles only; True or False (papermill: -p SUBMISSION True).
+SUBMISSION = None
 
 # %%
 # %matplotlib inline
@@ -131,7 +131,7 @@ largest_sts_errors(best, read_clean("sts", "dev", study.data_dir), n=N_EXAMPLES)
 # `python -m minbert_lab run ... --save-model DIR`, then `python -m minbert_lab predict --model DIR`.
 
 # %%
-if SUBMISSION:
+if SUBMISSION or (SUBMISSION is None and study.profile in ("smoke", "quick")):
     best_config = grid_configs("4", profile=study.profile, seed=study.seeds[0],
                                checkpoint=study.checkpoint)[label]
     submission = write_submission(study, best_config, label=f"best of table 4 ({label})")

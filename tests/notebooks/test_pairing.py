@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import jupytext
@@ -52,3 +53,18 @@ def test_notebooks_stay_thin(script: Path):
         if cell.cell_type == "code":
             assert "def " not in cell.source and "class " not in cell.source, (
                 f"{script.name}: logic belongs in minbert_lab, not in a notebook")
+
+
+@pytest.mark.parametrize("script", PAIRS, ids=lambda p: p.stem)
+def test_no_parameter_is_computed_from_another(script: Path):
+    """papermill injects the parameters after this cell has run, so a default computed from
+    ``PROFILE`` there would keep the default profile's value (03's ``SUBMISSION`` did: in
+    ``make study PROFILE=all-data`` it retrained the best Table 4 run)."""
+    parameters = jupytext.read(script).cells
+    tree = ast.parse(next(c for c in parameters if c.cell_type == "code").source)
+    names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+             if isinstance(t, ast.Name)}
+    for node in (n for n in tree.body if isinstance(n, ast.Assign)):
+        used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & names
+        assert not used, (f"{script.name}: the parameter {ast.unparse(node.targets[0])} is "
+                          f"computed from {sorted(used)}; compute it after the parameters cell")
