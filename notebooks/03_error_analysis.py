@@ -54,7 +54,7 @@ from minbert_lab.plots.confusion import plot_confusion, plot_sst_confusion
 from minbert_lab.study.banner import banner
 from minbert_lab.study.runs import best_label, load_rows, run_table
 from minbert_lab.study.settings import StudySettings
-from minbert_lab.study.submission import write_submission
+from minbert_lab.study.submission import wants_submission, write_submission
 
 pd.set_option("display.max_colwidth", None)  # the error tables show whole sentences
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
@@ -131,7 +131,7 @@ largest_sts_errors(best, read_clean("sts", "dev", study.data_dir), n=N_EXAMPLES)
 # `python -m minbert_lab run ... --save-model DIR`, then `python -m minbert_lab predict --model DIR`.
 
 # %%
-if SUBMISSION or (SUBMISSION is None and study.profile in ("smoke", "quick")):
+if wants_submission(study, SUBMISSION):
     best_config = grid_configs("4", profile=study.profile, seed=study.seeds[0],
                                checkpoint=study.checkpoint)[label]
     submission = write_submission(study, best_config, label=f"best of table 4 ({label})")

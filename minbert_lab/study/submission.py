@@ -23,6 +23,15 @@ from minbert_lab.study.settings import StudySettings, repo_root
 from minbert_lab.training.metrics import METRIC_OF, task_metric
 from minbert_lab.training.saved_model import saved_info
 
+# Where notebook 03 writes the submission unless told otherwise: retraining the best run to save
+# its weights takes seconds to minutes here, and an hour or more in all-data and full.
+SUBMISSION_BY_DEFAULT = ("smoke", "quick")
+
+
+def wants_submission(study: StudySettings, asked: bool | None) -> bool:
+    """Whether to write the submission: ``asked`` when given, else by the study's profile."""
+    return study.profile in SUBMISSION_BY_DEFAULT if asked is None else asked
+
 
 def submission_dirs(study: StudySettings) -> tuple[Path, Path]:
     """Where the model and the files go: ``<outputs>/model`` and ``<outputs>/predictions``."""

@@ -60,8 +60,8 @@ def test_no_parameter_is_computed_from_another(script: Path):
     """papermill injects the parameters after this cell has run, so a default computed from
     ``PROFILE`` there would keep the default profile's value (03's ``SUBMISSION`` did: in
     ``make study PROFILE=all-data`` it retrained the best Table 4 run)."""
-    parameters = jupytext.read(script).cells
-    tree = ast.parse(next(c for c in parameters if c.cell_type == "code").source)
+    cells = jupytext.read(script).cells
+    tree = ast.parse(next(c for c in cells if c.cell_type == "code").source)
     names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
              if isinstance(t, ast.Name)}
     for node in (n for n in tree.body if isinstance(n, ast.Assign)):

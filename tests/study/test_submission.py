@@ -4,6 +4,7 @@ end run in ``test_predict.py`` and the smoke notebooks.)"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from minbert_lab.analysis.overview import read_clean
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.predict import RECORD_FILE, write_predictions
 from minbert_lab.study.settings import StudySettings, repo_root
-from minbert_lab.study.submission import dev_metric, submission_dirs, submission_table
+from minbert_lab.study.submission import (
+    dev_metric,
+    submission_dirs,
+    submission_table,
+    wants_submission,
+)
 
 
 def _study(tmp_path: Path, outputs_dir: Path | None) -> StudySettings:
@@ -26,6 +32,13 @@ def test_model_and_files_go_under_the_outputs_folder(tmp_path: Path):
         tmp_path / "out" / "model", tmp_path / "out" / "predictions")
     model, _ = submission_dirs(_study(tmp_path, None))
     assert model == repo_root() / "outputs" / "smoke" / "model"
+
+
+def test_the_submission_is_written_by_default_only_where_retraining_is_cheap(tmp_path: Path):
+    study = _study(tmp_path, None)
+    assert wants_submission(study, None) and not wants_submission(study, False)
+    all_data = dataclasses.replace(study, profile="all-data")
+    assert not wants_submission(all_data, None) and wants_submission(all_data, True)
 
 
 def test_a_dev_files_metric_is_recomputed_from_the_file(data_dir: Path, tmp_path: Path):
