@@ -202,10 +202,19 @@ def _table_lines(labels: pd.Series, ours: pd.Series, paper: pd.Series, name: str
         same = "the same row" if best_ours == best_paper else "a different row"
         lines = [f"- **Best row ({name}).** Ours: *{best_ours}* ({ours.max():.3f}); the "
                  f"paper's: *{best_paper}* ({paper.max():.3f}) — {same}."]
-    ran = ours.notna()  # rows not run yet (``run_grid(stored_only=True)``) leave level and order
-    ours, paper = ours[ran], paper[ran]
+    # Level and order compare rows with both numbers: a row not run yet
+    # (``run_grid(stored_only=True)``) has none of ours, a reference row (zero-shot, our
+    # recipe) none of the paper's.
+    ran, unmatched = ours.notna(), ours.notna() & paper.isna()
+    compared = ran & paper.notna()
+    ours, paper = ours[compared], paper[compared]
+    if ours.empty:
+        return lines
     diff = ours - paper
     so_far = "" if ran.all() else f" run so far ({int((~ran).sum())} not run yet)"
+    if (extra := int(unmatched.sum())) > 0:
+        so_far += (f" (and {extra} reference row{'s' * (extra > 1)} with no paper number, left "
+                   "out)")
     lines.append(f"- **Level.** Ours is above the paper in {(diff > 0).sum()} of {len(ours)} "
                  f"rows{so_far}; mean difference (ours − paper) {diff.mean():+.3f}. Our rows span "
                  f"{ours.min():.3f}–{ours.max():.3f}, the paper's {paper.min():.3f}–"

@@ -99,6 +99,19 @@ def test_rows_not_run_yet_leave_the_level_and_the_ordering():
     says(compare_with_paper(table1_frame([None, None, None])), "Not run yet", "No row")
 
 
+def test_reference_rows_without_a_paper_number_leave_the_level_and_the_ordering():
+    """A zero-shot or recipe row has no paper number: it is compared with nothing, so it
+    neither counts as "not above the paper" nor moves the rank correlation."""
+    frame = table1_frame([0.40, 0.60, 0.50])
+    reference = pd.DataFrame({"label": ["zero-shot"], "ours_sst_acc": [0.45],
+                              "paper_sst_acc": [None]})
+    table = pd.concat([frame, reference], ignore_index=True)
+    table.attrs = frame.attrs
+    text = compare_with_paper(table)
+    says(text, "1 of 3 rows", "1 reference row with no paper number")
+    says(text, "ρ = +1.00")  # our three rows rank exactly as the paper's
+
+
 def test_identical_and_tied_rows():
     text = compare_with_paper(table1_frame([0.2, 0.2, 0.2], profile="smoke"))
     assert "meaningless" in text
