@@ -205,14 +205,14 @@ def _table_lines(labels: pd.Series, ours: pd.Series, paper: pd.Series, name: str
     # Level and order compare rows with both numbers: a row not run yet
     # (``run_grid(stored_only=True)``) has none of ours, a reference row (zero-shot, our
     # recipe) none of the paper's.
-    ran, unmatched = ours.notna(), ours.notna() & paper.isna()
-    compared = ran & paper.notna()
-    ours, paper = ours[compared], paper[compared]
+    ran = ours.notna()
+    extra = int((ran & paper.isna()).sum())
+    ours, paper = ours[ran & paper.notna()], paper[ran & paper.notna()]
     if ours.empty:
         return lines
     diff = ours - paper
     so_far = "" if ran.all() else f" run so far ({int((~ran).sum())} not run yet)"
-    if (extra := int(unmatched.sum())) > 0:
+    if extra:
         so_far += (f" (and {extra} reference row{'s' * (extra > 1)} with no paper number, left "
                    "out)")
     lines.append(f"- **Level.** Ours is above the paper in {(diff > 0).sum()} of {len(ours)} "
