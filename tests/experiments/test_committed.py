@@ -6,6 +6,7 @@ import json
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import minbert_lab.experiments.cache as cache
@@ -13,6 +14,8 @@ import minbert_lab.training.loop as loop
 from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.experiments.cache import cache_key, load_result, run_or_load
 from minbert_lab.experiments.committed import RESULTS_DIR, expand, slim
+from minbert_lab.experiments.tables import run_grid
+from minbert_lab.study.settings import committed_figures, repo_root
 
 CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "cross_entropy"),
                           "sts": TaskConfig("cross_encoder", "mse")}, profile="smoke")
@@ -121,3 +124,23 @@ def test_every_committed_zero_shot_result_is_whole(path: Path) -> None:
         result = load_result(path)
     assert path.parent.name == result["config"]["profile"]
     assert path.name.startswith(f"zero-shot-{result['config']['zero_shot']}-")
+
+
+ALL_DATA_FIGURES = committed_figures(repo_root(Path(__file__)), "all-data")
+
+
+@pytest.mark.parametrize("table", ["1", "2", "3", "4"])
+def test_the_committed_all_data_tables_come_from_the_committed_results(
+        table: str, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``make study PROFILE=all-data`` promises on a fresh clone: every row of the
+    all-data Tables 1-4 loads from results/ (no runs/, no training), and the committed
+    figures/all-data tables show those numbers."""
+    monkeypatch.setattr(loop, "train", _no_training)
+    frame = run_grid(table, profile="all-data", data_dir=data_dir, runs_dir=tmp_path / "runs",
+                     progress=False, stored_only=True)
+    assert frame.attrs["not_run"] == []
+    committed = pd.read_csv(ALL_DATA_FIGURES / f"table{table}.csv").set_index("label")
+    ours = [c for c in frame.columns if c.startswith("ours_")]
+    assert ours
+    pd.testing.assert_frame_equal(frame.set_index("label")[ours],
+                                  committed.loc[frame["label"], ours], check_dtype=False)
