@@ -44,6 +44,7 @@ COMMANDS = {
     "run": "train (or load from cache) one config; print JSON",
     "table": "run (or load) a paper table and print it",
     "predict": "write a saved model's CS224N submission files",
+    "queue": "list a plan of runs (the all-data seeds, ...) or train its missing runs",
 }
 EPILOG = """\
 'python -m minbert_lab COMMAND --help' shows a command's options.
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_command(commands)
     _add_predict_command(commands)
     _add_table_command(commands)
+    _add_queue_command(commands)
     return parser
 
 
@@ -266,6 +268,26 @@ def _add_table_command(commands) -> None:
                           "like the data and runs folders, on a file system every node sees")
 
 
+def _add_queue_command(commands) -> None:
+    queue = commands.add_parser(
+        "queue", help=COMMANDS["queue"], formatter_class=RAW,
+        description="Train a plan's runs that are not stored yet, one after another, in the "
+                    "plan's order (experiments.queue); run it again to go on where it stopped.",
+        epilog="plans: seeds (every Table 1-4 config at seeds 1 and 2), single-task (the "
+               "recipe on one task at a time, seeds 0-2)\n\nexample:\n"
+               "  python -m minbert_lab queue seeds --list")
+    _add_data_dir(queue, None)
+    queue.add_argument("plan", choices=["seeds", "single-task"])
+    queue.add_argument("--profile", default="all-data", choices=list(PROFILES),
+                       help="(default: %(default)s)")
+    queue.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
+                       help="(default: %(default)s)")
+    queue.add_argument("--runs-dir", default="runs",
+                       help="where results are cached (default: %(default)s)")
+    queue.add_argument("--list", action="store_true",
+                       help="print the plan, each run stored or not, and train nothing")
+
+
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
     out = {}
     for item in items:
@@ -379,6 +401,17 @@ def _dispatch(args: argparse.Namespace) -> int:
                          stored_only=args.stored_only)
         with_pd_options(lambda: print(frame.to_string(index=False)))
         print(caption(frame))
+        return 0
+    if args.command == "queue":
+        from minbert_lab.experiments.queue import PLANS, is_stored, run_queue
+
+        plan = PLANS[args.plan](args.profile, checkpoint=args.checkpoint)
+        if args.list:
+            for label, config in plan:
+                stored = is_stored(config, data_dir=args.data_dir, runs_dir=args.runs_dir)
+                print(f"{'stored ' if stored else 'missing'}  {label}")
+            return 0
+        run_queue(plan, data_dir=args.data_dir, runs_dir=args.runs_dir)
         return 0
     raise AssertionError(args.command)
 
