@@ -1,17 +1,23 @@
-"""Is a difference between two configs real? Seed intervals and the paired bootstrap.
+"""Is a difference between two configs real? One test for seeds and dev examples together.
 
-Two sources of noise hide in a table of single runs. **Seeds**: another initialisation and
-batch order gives another number; :func:`seed_summary` reports each config's mean over seeds
-with a 95% Student-t interval. **The dev set**: a few hundred examples measure an accuracy only
-to a few points; :func:`paired_bootstrap` resamples the dev examples (with replacement, the
-same resample for both configs and every seed, so the comparison is paired) and reports the
-difference ``a - b`` (averaged over seeds), its percentile interval and a two-sided p-value.
-The bootstrap treats the trained models as fixed: it covers dev-set noise; seed-to-seed
-variation shows in the seed intervals, and averaging seeds shrinks it in the difference.
+Two sources of noise hide in a table of runs (Bouthillier et al. 2021 keep them apart). **Seeds**:
+another initialisation, batch order and dropout gives another number. **The dev set**: a few
+hundred examples measure an accuracy only to a few points. :func:`seed_summary` reports each
+config's mean over seeds with a 95% Student-t interval (seeds only).
 
-The p-value is the share of bootstrap differences, re-centred on zero, at least as far from
-zero as the observed one (``(1 + #{|d* - d| >= |d|}) / (B + 1)``); a difference is called
-significant when ``p < 1 - level``.
+**The verdict test** (:func:`paired_bootstrap`, for every claim the study makes) is a
+hierarchical paired bootstrap. Each of ``B`` resamples (i) draws, for each config on its own,
+as many of its seeds as it has, with replacement, and (ii) draws the dev examples with
+replacement, the same examples for both configs (the comparison is paired on examples). Each
+drawn run's metric is computed on the drawn examples (the composite per run, from its tasks),
+averaged over the drawn seeds, and ``a - b`` is taken. The interval is the percentile interval
+of these differences; the p-value is the share of them, re-centred on zero, at least as far from
+zero as the observed difference (mean over all seeds of ``a`` minus that of ``b``):
+``(1 + #{|d* - d| >= |d|}) / (B + 1)``, and a difference is significant when
+``p < 1 - level``. With one run a side, step (i) draws that run and the test is the paired
+bootstrap over dev examples (bit for bit: the seeds are drawn from their own random stream).
+With few seeds it is optimistic about seed noise: the bootstrap variance of a mean of ``S``
+values is ``(S - 1) / S`` of the usual estimate (2/3 at three seeds).
 """
 
 from __future__ import annotations
@@ -102,11 +108,12 @@ def resampled(task: str, metric: str, labels: np.ndarray, predictions: np.ndarra
 def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
                             metric: str, *, resamples: int = 2000, seed: int = 0,
                             level: float = LEVEL) -> BootstrapDifference:
-    """The paired bootstrap on raw arrays.
+    """The verdict test (see the module's notes) on raw arrays.
 
     Args:
-        data: task -> ``(labels (n,), predictions_a (S, n), predictions_b (S, n))``: the same
-            dev examples, and the same ``S`` seeds in the same order, for both configs.
+        data: task -> ``(labels (n,), predictions_a (Sa, n), predictions_b (Sb, n))``: the
+            same dev examples for both configs; row ``k`` of every task of a side is the same
+            run (seed). ``Sa`` and ``Sb`` may differ.
         metric: a task metric, ``"score"`` (the composite of the tasks in ``data``) or
             ``"sst_macro_recall"``.
         resamples: bootstrap resamples ``B``.
@@ -117,26 +124,34 @@ def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.
     missing = [t for t in tasks if t not in data]
     if not tasks or missing:
         raise ValueError(f"metric {metric!r} needs tasks {missing or tasks}, given {list(data)}")
-    rng = np.random.default_rng(seed)
+    runs = {len(data[t][side]) for t in tasks for side in (1, 2)}
+    sizes = [(len(data[t][1]), len(data[t][2])) for t in tasks]
+    if len(set(sizes)) != 1 or 0 in runs:
+        raise ValueError(f"every task needs the same runs of each config, given {sizes} runs")
+    examples = np.random.default_rng(seed)
+    seeds = np.random.default_rng([seed, 1])  # its own stream: one run a side changes nothing
 
-    def scale(task: str, value: np.ndarray) -> np.ndarray:  # the composite's (r + 1) / 2
-        return normalized(task, value) if metric == "score" else value
-
-    def difference(indices: dict[str, np.ndarray]) -> np.ndarray:  # (B,)
-        parts_a, parts_b = [], []
+    def per_run(side: int, indices: dict[str, np.ndarray]) -> np.ndarray:  # (S, B)
+        parts = []
         for task in tasks:
-            labels, a, b = data[task]
+            labels, predictions = data[task][0], data[task][side]
             name = metric if metric == SST_MACRO_RECALL else METRIC_OF[task]
-            parts_a.append(scale(task, resampled(task, name, labels, a, indices[task])))
-            parts_b.append(scale(task, resampled(task, name, labels, b, indices[task])))
-        return (np.mean(parts_a, axis=0) - np.mean(parts_b, axis=0)).mean(0)  # seeds averaged
+            value = resampled(task, name, labels, predictions, indices[task])
+            parts.append(normalized(task, value) if metric == "score" else value)
+        return np.mean(parts, axis=0)
 
-    observed = float(difference({t: np.arange(len(data[t][0]))[None] for t in tasks})[0])
+    def drawn_mean(values: np.ndarray) -> np.ndarray:  # (S, B) -> (B,): a seed draw's mean
+        pick = seeds.integers(0, len(values), (values.shape[1], len(values)))  # (B, S)
+        return np.take_along_axis(values.T, pick, axis=1).mean(1)
+
+    whole = {t: np.arange(len(data[t][0]))[None] for t in tasks}
+    observed = float(per_run(1, whole).mean() - per_run(2, whole).mean())
     draws = []
     for start in range(0, resamples, _CHUNK):
         size = min(_CHUNK, resamples - start)
-        draws.append(difference({t: rng.integers(0, len(data[t][0]), (size, len(data[t][0])))
-                                 for t in tasks}))
+        indices = {t: examples.integers(0, len(data[t][0]), (size, len(data[t][0])))
+                   for t in tasks}
+        draws.append(drawn_mean(per_run(1, indices)) - drawn_mean(per_run(2, indices)))
     draws = np.concatenate(draws)
     low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
     extreme = np.abs(draws - observed) >= abs(observed) - 1e-12
@@ -165,16 +180,11 @@ def task_arrays(results: Sequence[dict], task: str) -> tuple[np.ndarray, np.ndar
 def paired_bootstrap(a: Sequence[dict], b: Sequence[dict], metric: str = "score", *,
                      resamples: int = 2000, seed: int = 0,
                      level: float = LEVEL) -> BootstrapDifference:
-    """``a - b`` on ``metric`` over the dev examples, from stored results paired by seed.
-
-    Args:
-        a, b: one result per seed (``run_seeds``), the ``k``-th of each with the same seed; or
-            several seeds against a single run (each seed of ``a`` is compared with the one run
-            of ``b``, on the same resampled examples, and the differences averaged).
-    """
-    if not a or not b or (len(a) != len(b) and 1 not in (len(a), len(b))):
-        raise ValueError(f"give the same seeds for both configs, or one run for one of them "
-                         f"({len(a)} vs {len(b)} runs)")
+    """``a - b`` on ``metric`` by the verdict test (the module's notes), from stored results:
+    one result per seed of each config (any number each, one included), evaluated on the
+    same dev examples."""
+    if not a or not b:
+        raise ValueError(f"give at least one run of each config ({len(a)} vs {len(b)} runs)")
     shared = [t for t in METRIC_OF if t in a[0]["predictions"] and t in b[0]["predictions"]]
     data = {}
     for task in metric_tasks(metric, shared):
