@@ -1,0 +1,59 @@
+"""Training queues: the plans' runs and order, and a queue that trains only what is missing."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import minbert_lab.experiments.queue as queue
+from minbert_lab.experiments.committed import RESULTS_DIR
+from minbert_lab.experiments.queue import (
+    PLANS,
+    fair_single_task_config,
+    is_stored,
+    run_queue,
+    seeds_plan,
+)
+from minbert_lab.experiments.recipe import recipe_config
+
+
+def test_the_seed_plan_at_seed_0_is_exactly_the_committed_seed_0_study(data_dir: Path) -> None:
+    plan = seeds_plan(seeds=(0,))
+    assert len(plan) == 22  # Tables 1-4 (3 + 7 + 4 + 7 rows) and the CE+CS STS run
+    missing = [label for label, config in plan
+               if not is_stored(config, data_dir=data_dir, runs_dir="no-runs",
+                                results_dir=RESULTS_DIR)]
+    assert missing == []
+
+
+def test_the_claims_rows_train_first_and_each_config_gets_both_seeds_in_a_row() -> None:
+    labels = [label for label, _ in seeds_plan()]
+    assert len(labels) == 44
+    assert [label.split(":")[0] for label in labels[:8:2]] == [
+        "Table 4 row 2", "Table 4 row 3", "Table 4 row 4", "Table 4 row 7"]
+    assert labels[0].endswith("seed 1") and labels[1].endswith("seed 2")
+    assert labels[1].removesuffix("seed 2") == labels[0].removesuffix("seed 1")
+
+
+def test_a_fair_single_task_model_is_the_recipe_on_one_task() -> None:
+    for task in ("sst", "para", "sts"):
+        alone = fair_single_task_config(task, seed=2)
+        recipe = recipe_config(seed=2)
+        assert list(alone.tasks) == [task] and alone.tasks[task] == recipe.tasks[task]
+        assert dataclasses.replace(alone, tasks=recipe.tasks) == recipe
+    assert len(PLANS["single-task"]()) == 9
+
+
+def test_the_queue_trains_only_the_missing_runs_in_order(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    plan = seeds_plan(profile="smoke", seeds=(5,))[:3]
+    stored = plan[1][1]
+    monkeypatch.setattr(queue, "is_stored", lambda config, **_: config == stored)
+    trained = []
+    monkeypatch.setattr(queue, "run_or_load",
+                        lambda config, **kwargs: trained.append((config, kwargs["label"])))
+    run_queue(plan, data_dir=data_dir, runs_dir=tmp_path)
+    assert [config for config, _ in trained] == [plan[0][1], plan[2][1]]
+    assert trained[1][1] == f"queue 2/2 ({plan[2][0]})"
