@@ -44,7 +44,7 @@ COMMANDS = {
     "run": "train (or load from cache) one config; print JSON",
     "table": "run (or load) a paper table and print it",
     "predict": "write a saved model's CS224N submission files",
-    "queue": "list a plan of runs (the all-data seeds, ...) or train its missing runs",
+    "queue": "train a plan's missing runs in order, or list them",
 }
 EPILOG = """\
 'python -m minbert_lab COMMAND --help' shows a command's options.

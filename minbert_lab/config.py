@@ -11,8 +11,6 @@ short labels (``CE``, ``S-CD``, ``ce`` ...) are accepted as aliases wherever a n
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -361,12 +359,6 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (``ordering`` and each task as nested dicts)."""
         return dataclasses.asdict(self)
-
-    def digest(self) -> str:
-        """A short stable hash of the resolved config: two configs that train the same run
-        share it. (Cache keys add the data and the library version: ``experiments.cache``.)"""
-        text = json.dumps(self.resolved().to_dict(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:

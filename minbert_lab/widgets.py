@@ -39,8 +39,9 @@ from minbert_lab.config import (
     RunConfig,
     TaskConfig,
 )
-from minbert_lab.experiments.cache import result_path, run_or_load
+from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.grids import L2_WEIGHT, table4_base_tasks
+from minbert_lab.experiments.store import RunStore
 from minbert_lab.experiments.tables import profile_note
 from minbert_lab.plots.curves import plot_training_curves
 
@@ -160,11 +161,10 @@ class AblationExplorer:
         try:
             config = self.config()
             closest = closest_paper_row(config)
-            path = result_path(config, data_dir=self.data_dir, runs_dir=self.runs_dir)
+            cached = RunStore(self.data_dir, self.runs_dir).has(config)
         except (ValueError, OSError) as err:  # OSError: the data is not prepared
             self._set_status(f"cannot run this configuration: {err}", error=True)
             return None
-        cached = path.is_file()
         self._set_status("loading from the run cache…" if cached else
                          f"training ({config.profile} profile)…")
         self.run_button.disabled = True

@@ -25,9 +25,10 @@ import pandas as pd
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.data.splits import DATA_DIR
-from minbert_lab.experiments.cache import RUNS_DIR, load_result
+from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.fanout import Executor, fan_out
-from minbert_lab.experiments.seeds import cached, grid_configs, seeded_configs
+from minbert_lab.experiments.seeds import grid_configs, seeded_configs
+from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result
 
 SURGERY_BASE = "Shuffled batches + SST unreg'd"
 SHUFFLED, ALL_TASKS, PCGRAD = ("shuffled batches (Table 4)", "all tasks per step",
@@ -111,30 +112,34 @@ def train_planned(planned: Mapping[str, Sequence[RunConfig]], executor: Executor
 
 def runtime_estimate(planned: Mapping[str, Sequence[RunConfig]], *,
                      data_dir: Path | str = DATA_DIR,
-                     runs_dir: Path | str = RUNS_DIR) -> pd.DataFrame:
-    """Per experiment: runs, how many are cached, and a rough estimate of the seconds left.
+                     runs_dir: Path | str = RUNS_DIR,
+                     results_dir: Path | str = RESULTS_DIR) -> pd.DataFrame:
+    """Per experiment: runs, how many are stored (committed or cached), and a rough estimate of
+    the seconds left.
 
-    Each run still to train counts the median seconds (training and evaluation) of cached runs
+    Each run still to train counts the median seconds (training and evaluation) of stored runs
     of its kind (single-task or multitask, same profile) — times measured on this machine;
     SMART runs count double. With no cached run of a kind to learn from, the estimate is
     ``None`` (unknown). A run shared by two experiments is counted once, under the first.
     """
+    store = RunStore(data_dir, runs_dir, results_dir)
     seen: set[str] = set()
     observed: dict[str, dict[str, float | None]] = {}  # profile -> kind -> seconds
     rows = []
     for experiment, configs in planned.items():
         todo, done, seconds, unknown = 0, 0, 0.0, 0
         for config in configs:
-            key = config.resolved().digest()
+            key = store.key(config)
             if key in seen:
                 continue
             seen.add(key)
-            if cached(config, data_dir=data_dir, runs_dir=runs_dir):
+            if store.has(config):
                 done += 1
                 continue
             todo += 1
             if config.profile not in observed:
-                observed[config.profile] = _observed_seconds(Path(runs_dir) / config.profile)
+                observed[config.profile] = _observed_seconds(
+                    [Path(runs_dir) / config.profile, Path(results_dir) / config.profile])
             kind = "multitask" if config.multitask else "single"
             per_run = observed[config.profile][kind]
             if per_run is None:
@@ -165,10 +170,13 @@ def _uses_smart(config: RunConfig) -> bool:
     return any(t.regularizer == "smart" for t in config.tasks.values())
 
 
-def _observed_seconds(folder: Path) -> dict[str, float | None]:
-    """Median seconds of the cached runs without SMART in ``folder``, by kind."""
+def _observed_seconds(folders: list[Path]) -> dict[str, float | None]:
+    """Median seconds of the stored runs without SMART in ``folders``, by kind (a run in
+    both, cached and committed, counts once)."""
     times: dict[str, list[float]] = {"single": [], "multitask": []}
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+    paths = {path.name: path for folder in reversed(folders) if folder.is_dir()
+             for path in sorted(folder.glob("*.json"))}
+    for path in paths.values():
         with warnings.catch_warnings():  # a damaged file is retrained when needed; skip it here
             warnings.simplefilter("ignore")
             result = load_result(path)

@@ -34,8 +34,9 @@ from tqdm.auto import tqdm
 
 from minbert_lab.config import RunConfig
 from minbert_lab.data.splits import DATA_DIR
-from minbert_lab.experiments.cache import RUNS_DIR, load_result, result_path, run_or_load
-from minbert_lab.experiments.committed import COMMITTED_PROFILES, RESULTS_DIR
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.committed import RESULTS_DIR
+from minbert_lab.experiments.store import RUNS_DIR, RunStore
 
 EXECUTORS = ("local", "slurm")
 SLURM_CPUS_PER_JOB = 4  # a job's data loading and evaluation run on its CPUs, beside the GPU
@@ -143,7 +144,7 @@ def fan_out(configs: Mapping[str, RunConfig], executor: Executor | None, *,
     jobs = executor if isinstance(executor, FanOut) else FanOut(executor)
     paths = {"data_dir": Path(data_dir).resolve(), "runs_dir": Path(runs_dir).resolve(),
              "results_dir": Path(results_dir).resolve()}
-    todo = missing(configs, **paths)
+    todo = RunStore(**paths).missing(configs)
     if not todo:
         return []
     labels = list(todo)
@@ -170,26 +171,6 @@ def fan_out(configs: Mapping[str, RunConfig], executor: Executor | None, *,
     if failures:
         raise FanOutError(failures, len(labels))
     return labels
-
-
-def missing(configs: Mapping[str, RunConfig], *, data_dir: Path | str = DATA_DIR,
-            runs_dir: Path | str = RUNS_DIR,
-            results_dir: Path | str = RESULTS_DIR) -> dict[str, RunConfig]:
-    """The configs with no stored result (committed, or in the run cache), each once."""
-    todo: dict[str, RunConfig] = {}
-    seen: set[Path] = set()
-    for label, config in configs.items():
-        path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
-        if path in seen:
-            continue
-        seen.add(path)
-        places = [path]
-        if config.profile in COMMITTED_PROFILES:
-            places.insert(0, Path(results_dir) / path.parent.name / path.name)
-        # A damaged file counts as missing (``load_result`` warns): the job recomputes it.
-        if all(load_result(place) is None for place in places):
-            todo[label] = config
-    return todo
 
 
 def train_one(label: str, config: RunConfig, device: str | None, *, data_dir: Path,

@@ -21,10 +21,11 @@ from pathlib import Path
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import TASKS, RunConfig, TaskConfig
 from minbert_lab.data.splits import DATA_DIR
-from minbert_lab.experiments.cache import RUNS_DIR, result_path, run_or_load
+from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.grids import GRIDS
 from minbert_lab.experiments.recipe import recipe_config
+from minbert_lab.experiments.store import RUNS_DIR, RunStore
 
 Plan = list[tuple[str, RunConfig]]
 
@@ -80,8 +81,7 @@ PLANS: dict[str, Callable[..., Plan]] = {
 def is_stored(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
               runs_dir: Path | str = RUNS_DIR, results_dir: Path | str = RESULTS_DIR) -> bool:
     """Whether ``config``'s result is committed or in the run cache (not checked for damage)."""
-    path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
-    return path.is_file() or (Path(results_dir) / path.parent.name / path.name).is_file()
+    return RunStore(data_dir, runs_dir, results_dir).has(config)
 
 
 def run_queue(plan: Plan, *, data_dir: Path | str = DATA_DIR, runs_dir: Path | str = RUNS_DIR,

@@ -22,8 +22,9 @@ from tqdm.auto import tqdm
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig
 from minbert_lab.data.splits import DATA_DIR
-from minbert_lab.experiments.cache import RUNS_DIR, result_path, run_or_load
+from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out
+from minbert_lab.experiments.store import RUNS_DIR
 from minbert_lab.experiments.tables import grid_rows
 
 
@@ -91,8 +92,3 @@ def grid_configs(name: str, *, profile: str, seed: int = 0,
     """A paper grid (``"1"``-``"4"``, ``"dropout"``) as label -> config (``grid_rows``)."""
     return {row.label: row.config for row in grid_rows(name, profile, seed, checkpoint)}
 
-
-def cached(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
-           runs_dir: Path | str = RUNS_DIR) -> bool:
-    """Whether ``config``'s result is already in the run cache (not checked for damage)."""
-    return result_path(config, data_dir=data_dir, runs_dir=runs_dir).is_file()

@@ -11,9 +11,10 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.durations import duration
-from minbert_lab.experiments.cache import RUNS_DIR, run_or_load
-from minbert_lab.experiments.fanout import Executor, fan_out, missing
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.grids import GRIDS, GridRow
+from minbert_lab.experiments.store import RUNS_DIR, RunStore
 from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 
@@ -54,7 +55,7 @@ def run_grid(name: str, *, profile: str = "quick", seed: int = 0,
     """
     rows = grid_rows(name, profile, seed, checkpoint)
     configs = {row.label: row.config for row in rows}
-    not_run = missing(configs, data_dir=data_dir, runs_dir=runs_dir) if stored_only else {}
+    not_run = RunStore(data_dir, runs_dir).missing(configs) if stored_only else {}
     trained = set() if stored_only else fan_out(configs, executor, data_dir=data_dir,
                                                 runs_dir=runs_dir, progress=progress)
     records = []

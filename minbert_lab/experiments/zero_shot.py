@@ -14,8 +14,6 @@ checksummed: ``results/<profile>/zero-shot-<task>-<key>.json`` for the committed
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from pathlib import Path
 
@@ -27,8 +25,8 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES
 from minbert_lab.data.batching import make_batches
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split, split_note
-from minbert_lab.experiments.cache import RUNS_DIR, load_result, save_result
-from minbert_lab.experiments.committed import COMMITTED_PROFILES, RESULTS_DIR
+from minbert_lab.experiments.committed import RESULTS_DIR
+from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result, save_result, stored_key
 from minbert_lab.model import MinBert
 from minbert_lab.multitask_model import pool
 from minbert_lab.training.metrics import METRIC_OF, task_metric
@@ -52,8 +50,7 @@ def zero_shot(task: str, *, profile: str = "quick", checkpoint: str = DEFAULT_CH
         raise ValueError(f"task={task!r} is not valid; zero-shot cosine needs sentence pairs: "
                          f"choose one of {list(PAIR_TASKS)}")
     key = _key(task, profile, checkpoint, data_dir)
-    store = results_dir if profile in COMMITTED_PROFILES else runs_dir
-    path = Path(store) / profile / f"zero-shot-{task}-{key}.json"
+    path = RunStore(data_dir, runs_dir, results_dir).named_path(profile, f"zero-shot-{task}-{key}")
     if (stored := load_result(path)) is not None:
         return {**stored, "cached": True}
     result = _compute(task, profile=profile, checkpoint=checkpoint, data_dir=data_dir)
@@ -128,10 +125,5 @@ def best_threshold(cosines: np.ndarray, labels: np.ndarray) -> float:
 
 def _key(task: str, profile: str, checkpoint: str, data_dir: Path | str) -> str:
     p = PROFILES[profile]
-    manifest = load_manifest(data_dir)
-    blob = json.dumps({"task": task, "checkpoint": checkpoint, "version": minbert_lab.__version__,
-                       "train": p.train_examples, "dev": p.dev_examples,
-                       "max_length": p.max_length,
-                       "data": {k: v["sha256"] for k, v in sorted(manifest["splits"].items())}},
-                      sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return stored_key({"task": task, "checkpoint": checkpoint, "train": p.train_examples,
+                       "dev": p.dev_examples, "max_length": p.max_length}, data_dir, length=16)

@@ -23,8 +23,8 @@ from minbert_lab.experiments.beyond import (
     runtime_estimate,
     surgery_arms,
 )
-from minbert_lab.experiments.cache import result_path, save_result
 from minbert_lab.experiments.seeds import grid_configs
+from minbert_lab.experiments.store import RunStore, save_result
 
 
 def test_surgery_arms_change_only_the_step_and_the_surgery():
@@ -66,7 +66,7 @@ def test_estimate_counts_cached_runs_and_times_the_rest_from_them(data_dir: Path
     result["config"] = config.resolved().to_dict()
     result["timings"] = {"train_seconds": 50.0, "eval_seconds": 10.0,
                          "train_examples_per_second": 1.0}
-    save_result(result_path(config, data_dir=data_dir, runs_dir=tmp_path), result)
+    save_result(RunStore(data_dir, tmp_path).path(config), result)
     warm = runtime_estimate(planned, data_dir=data_dir, runs_dir=tmp_path).set_index(
         "experiment")
     assert warm.loc["class balance", "cached"] == 1
@@ -78,10 +78,20 @@ def test_estimate_counts_cached_runs_and_times_the_rest_from_them(data_dir: Path
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_with_nothing_cached_every_profile_is_estimated_as_unknown(profile, data_dir: Path,
                                                                    tmp_path: Path):
-    estimate = runtime_estimate(planned_runs(profile, [0]), data_dir=data_dir, runs_dir=tmp_path)
+    estimate = runtime_estimate(planned_runs(profile, [0]), data_dir=data_dir, runs_dir=tmp_path,
+                                results_dir=tmp_path / "no-results")
     assert estimate["estimated minutes"].isna().all()
     assert (estimate["to train"] == estimate["runs"]).all()
     assert "an unknown time" in estimate_note(estimate)
+
+
+def test_committed_all_data_runs_count_as_stored_and_time_the_rest(data_dir: Path,
+                                                                   tmp_path: Path):
+    estimate = runtime_estimate(planned_runs("all-data", [0]), data_dir=data_dir,
+                                runs_dir=tmp_path).set_index("experiment")
+    table4 = estimate.loc["Table 4 over seeds"]
+    assert table4["to train"] == 0 and table4["cached"] >= 6  # the committed seed-0 rows
+    assert estimate["estimated minutes"].notna().all()  # timed from the committed runs
 
 
 def test_damaged_cached_runs_are_not_timed(data_dir: Path, tmp_path: Path):
@@ -89,7 +99,7 @@ def test_damaged_cached_runs_are_not_timed(data_dir: Path, tmp_path: Path):
     config = planned["class balance"][0]
     result = fake_result(config.tasks)
     result["config"] = config.resolved().to_dict()
-    path = result_path(config, data_dir=data_dir, runs_dir=tmp_path)
+    path = RunStore(data_dir, tmp_path).path(config)
     save_result(path, result)
     path.write_text(path.read_text().replace('"train_seconds": 1.0', '"train_seconds": 9.0'))
     estimate = runtime_estimate(planned, data_dir=data_dir, runs_dir=tmp_path)

@@ -8,7 +8,8 @@ import pytest
 from smoke_configs import SST_SMOKE
 
 import minbert_lab.training.loop as loop
-from minbert_lab.experiments.cache import result_path, run_or_load
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.store import RunStore
 
 CONFIG = SST_SMOKE
 
@@ -29,7 +30,7 @@ def test_second_call_loads_without_training(data_dir: Path, tmp_path: Path,
 
 def test_damaged_result_is_recomputed_with_a_warning(data_dir: Path, tmp_path: Path) -> None:
     run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False)
-    path = result_path(CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    path = RunStore(data_dir, tmp_path).path(CONFIG)
     stored = json.loads(path.read_text())
     stored["result"]["metrics"]["sst_acc"] = 0.99  # an edit the checksum must catch
     path.write_text(json.dumps(stored))
@@ -44,4 +45,4 @@ def test_damaged_result_is_recomputed_with_a_warning(data_dir: Path, tmp_path: P
 
 def test_key_depends_on_config_and_data(data_dir: Path, tmp_path: Path) -> None:
     other = dataclasses.replace(CONFIG, dropout=0.3)
-    assert result_path(CONFIG, data_dir=data_dir) != result_path(other, data_dir=data_dir)
+    assert RunStore(data_dir).path(CONFIG) != RunStore(data_dir).path(other)

@@ -1,5 +1,5 @@
 """Cache keys never move: every config of the study hashes as it did when its results were
-first stored, whatever was renamed, regrouped or added since (``cache.key_form``).
+first stored, whatever was renamed, regrouped or added since (``store.key_form``).
 
 ``stored_key_forms.json`` holds, per grid row and notebook-04 arm in every profile, the hash of
 the config as the cache key saw it when the results were made (written by the code of commit
@@ -16,8 +16,8 @@ import pytest
 
 from minbert_lab.config import PROFILES, Ordering, RunConfig, TaskConfig
 from minbert_lab.experiments import beyond
-from minbert_lab.experiments.cache import key_form
 from minbert_lab.experiments.grids import GRIDS
+from minbert_lab.experiments.store import key_form
 
 STORED = json.loads((Path(__file__).parent / "stored_key_forms.json").read_text())
 

@@ -14,7 +14,8 @@ from smoke_configs import SST_SMOKE
 
 import minbert_lab.experiments.cache as cache
 import minbert_lab.training.loop as loop
-from minbert_lab.experiments.cache import result_path, run_or_load
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.store import RunStore
 
 CONFIG = SST_SMOKE
 
@@ -81,7 +82,7 @@ def test_save_model_trains_a_stored_run_again_once(data_dir, tmp_path, fake_trai
 
     second = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs", save_model=folder)
     assert second["cached"] is True and len(fake_training) == 2  # the folder holds it now
-    key = result_path(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs").stem
+    key = RunStore(data_dir, tmp_path / "runs").path(CONFIG).stem
     (folder / "run.json").write_text('{"key": "another run"}')
     run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs", save_model=folder)
     assert len(fake_training) == 3 and key in (folder / "run.json").read_text()

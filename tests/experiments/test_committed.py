@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import minbert_lab.experiments.cache as cache
+import minbert_lab.experiments.store as store
 import minbert_lab.training.loop as loop
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.experiments.cache import cache_key, load_result, run_or_load
+from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.committed import RESULTS_DIR, expand, slim
+from minbert_lab.experiments.store import cache_key, load_result
 from minbert_lab.experiments.tables import run_grid
 from minbert_lab.study.settings import committed_figures, repo_root
 
@@ -24,7 +25,7 @@ CONFIG = RunConfig(tasks={"sst": TaskConfig("linear", "cross_entropy"),
 @pytest.fixture
 def committed_smoke(monkeypatch: pytest.MonkeyPatch) -> None:
     """Treat the smoke profile as committed (the real committed profiles take hours)."""
-    monkeypatch.setattr(cache, "COMMITTED_PROFILES", ("smoke",))
+    monkeypatch.setattr(store, "COMMITTED_PROFILES", ("smoke",))
 
 
 def _no_training(*args, **kwargs):
@@ -94,7 +95,7 @@ def test_a_cached_run_of_a_committed_profile_is_committed_when_read(
           "results_dir": tmp_path / "results", "progress": False}
     run_or_load(CONFIG, **kw)  # smoke is not committed: runs/ only
     assert not (tmp_path / "results").exists()
-    monkeypatch.setattr(cache, "COMMITTED_PROFILES", ("smoke",))
+    monkeypatch.setattr(store, "COMMITTED_PROFILES", ("smoke",))
     monkeypatch.setattr(loop, "train", _no_training)
     assert run_or_load(CONFIG, **kw)["cached"] is True
     assert (tmp_path / "results" / "smoke" / f"{cache_key(CONFIG, data_dir)}.json").is_file()

@@ -15,15 +15,15 @@ import minbert_lab.experiments.fanout as fanout
 from minbert_lab import cli
 from minbert_lab.config import RunConfig
 from minbert_lab.experiments.beyond import planned_runs, train_planned
-from minbert_lab.experiments.cache import load_result, result_path, run_or_load, save_result
+from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import (
     FanOut,
     FanOutError,
     fan_out,
     make_executor,
-    missing,
 )
 from minbert_lab.experiments.seeds import grid_configs
+from minbert_lab.experiments.store import RunStore, load_result, save_result
 from minbert_lab.experiments.tables import run_grid
 
 STS = STS_SMOKE
@@ -52,7 +52,7 @@ def fake_run_or_load(config: RunConfig, *, data_dir, runs_dir, **kw) -> dict:
     if config.checkpoint == "broken":
         raise FileNotFoundError("broken is not a Hugging Face model folder")
     result = {"config": config.to_dict(), "metrics": {"score": 0.5}}
-    save_result(result_path(config, data_dir=data_dir, runs_dir=runs_dir), result)
+    save_result(RunStore(data_dir, runs_dir).path(config), result)
     return {**result, "cached": False}
 
 
@@ -82,7 +82,7 @@ def test_workers_jobs_at_a_time_and_stored_configs_are_not_submitted(data_dir: P
     kw = {"data_dir": data_dir, "runs_dir": tmp_path / "runs", "progress": False}
     assert fan_out(configs, jobs, **kw) == [f"seed {s}" for s in range(5)]
     assert spy.waves == [["seed 0", "seed 1"], ["seed 2", "seed 3"], ["seed 4"]]
-    assert missing(configs, data_dir=data_dir, runs_dir=tmp_path / "runs") == {}
+    assert RunStore(data_dir, tmp_path / "runs").missing(configs) == {}
     assert fan_out(configs, jobs, **kw) == [] and len(spy.waves) == 3  # nothing submitted
 
 
@@ -96,7 +96,7 @@ def test_a_failed_job_is_named_with_its_log_and_the_others_are_kept(data_dir: Pa
     assert list(failed.value.failures) == ["broken"]
     assert "broken: FileNotFoundError: broken is not" in str(failed.value)
     assert str(failed.value.failures["broken"]) in str(failed.value)
-    assert list(missing(configs, data_dir=data_dir, runs_dir=tmp_path / "runs")) == ["broken"]
+    assert list(RunStore(data_dir, tmp_path / "runs").missing(configs)) == ["broken"]
     with pytest.raises(FanOutError):
         fan_out(configs, jobs, **kw)
     assert spy.waves[-1] == ["broken"]  # the rerun submits only what is missing
@@ -106,7 +106,7 @@ def test_notebook_4_fans_out_every_planned_run_once(data_dir: Path, tmp_path: Pa
                                                     in_process):
     jobs, spy = in_process
     planned = planned_runs("smoke", [0, 1])
-    unique = {result_path(c, data_dir=data_dir, runs_dir=tmp_path) for runs in planned.values()
+    unique = {RunStore(data_dir, tmp_path).path(c) for runs in planned.values()
               for c in runs}
     submitted = train_planned(planned, jobs, data_dir=data_dir, runs_dir=tmp_path,
                               progress=False)
@@ -199,7 +199,7 @@ def test_fanned_out_table_4_equals_the_serial_one(data_dir: Path, tmp_path: Path
     metrics = [c for c in serial.columns if c.startswith("ours_")] + ["label", "epoch"]
     assert fanned[metrics].equals(serial[metrics])
     for config in grid_configs("4", profile="smoke").values():
-        ours = [load_result(result_path(config, data_dir=data_dir, runs_dir=tmp_path / arm))
+        ours = [load_result(RunStore(data_dir, tmp_path / arm).path(config))
                 for arm in ("serial", "fanned")]
         assert ours[1]["history"]["steps"] == ours[0]["history"]["steps"]  # per-step losses
         assert ours[1]["metrics"] == ours[0]["metrics"]

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from smoke_configs import STS_SMOKE
 
-from minbert_lab.experiments.seeds import cached, grid_configs, run_seeds, seeded_configs
+from minbert_lab.experiments.seeds import grid_configs, run_seeds, seeded_configs
+from minbert_lab.experiments.store import RunStore
 
 CONFIG = STS_SMOKE
 
@@ -33,7 +34,7 @@ def test_the_same_seed_repeats_and_another_differs(data_dir: Path, tmp_path: Pat
     results = run_seeds({"sts": CONFIG}, [0, 1], data_dir=data_dir, runs_dir=tmp_path / "a",
                         progress=False)["sts"]
     assert [r["config"]["seed"] for r in results] == [0, 1]
-    assert cached(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "a")
+    assert RunStore(data_dir, tmp_path / "a").has(CONFIG)
     again = run_seeds({"sts": CONFIG}, [0], data_dir=data_dir, runs_dir=tmp_path / "b",
                       progress=False)["sts"][0]
     assert again["cached"] is False  # trained afresh, in another cache

@@ -40,12 +40,12 @@ def test_run_grid_puts_the_paper_beside_ours(data_dir: Path, tmp_path: Path, mon
 def test_stored_only_prints_what_is_stored_and_trains_nothing(data_dir: Path, tmp_path: Path,
                                                               monkeypatch):
     import minbert_lab.training.loop as loop
-    from minbert_lab.experiments.cache import result_path, save_result
+    from minbert_lab.experiments.store import RunStore, save_result
 
     monkeypatch.setattr(loop, "train", lambda *a, **k: pytest.fail("stored_only trained"))
     rows = grid_rows("4", "smoke")
     stored = fake_result(rows[1].config.tasks)
-    save_result(result_path(rows[1].config, data_dir=data_dir, runs_dir=tmp_path), stored)
+    save_result(RunStore(data_dir, tmp_path).path(rows[1].config), stored)
     frame = run_grid("4", profile="smoke", data_dir=data_dir, runs_dir=tmp_path,
                      progress=False, stored_only=True)
     assert frame.loc[1, "ours_score"] == round(stored["metrics"]["score"], 4)

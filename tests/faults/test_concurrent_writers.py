@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from faulty_run import FAULT_CONFIG, child_env, script
 
-from minbert_lab.experiments.cache import load_result, result_path, resume_path, save_result
+from minbert_lab.experiments.store import RunStore, load_result, resume_path, save_result
 
 
 def test_racing_writers_and_a_reader_only_ever_see_whole_results(tmp_path: Path) -> None:
@@ -73,6 +73,6 @@ def test_two_notebooks_running_one_config_train_it_once(data_dir: Path, tmp_path
     assert loaded["cached"] is True  # it waited for the first run's result
     assert any("waiting for its result" in w for w in loaded["warnings"])
     assert trained["metrics"] == loaded["metrics"] == reference["metrics"]
-    path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=runs)
+    path = RunStore(data_dir, runs).path(FAULT_CONFIG)
     assert load_result(path)["metrics"] == reference["metrics"]
     assert not resume_path(path).exists() and not list(path.parent.glob(".*.tmp"))

@@ -17,13 +17,8 @@ from faulty_run import FAULT_CONFIG, RESUME_EVERY, same_run
 from torch import nn
 
 from minbert_lab.config import RunConfig
-from minbert_lab.experiments.cache import (
-    load_result,
-    result_path,
-    resume_path,
-    run_or_load,
-    save_result,
-)
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.store import RunStore, load_result, resume_path, save_result
 from minbert_lab.training.resume import (
     MAGIC,
     DamagedResumeStateError,
@@ -150,7 +145,7 @@ def test_a_whole_checkpoint_of_another_run_is_not_loaded(change: str, tmp_path: 
 @pytest.mark.slow
 def test_damaged_result_in_the_cache_is_recomputed_not_returned(data_dir: Path, tmp_path: Path,
                                                                 reference: dict) -> None:
-    path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    path = RunStore(data_dir, tmp_path).path(FAULT_CONFIG)
     save_result(path, reference)  # what run_or_load stores after training
     assert run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)["cached"] is True
     stored = json.loads(path.read_text())
@@ -169,7 +164,7 @@ def test_damaged_checkpoint_in_the_cache_restarts_the_run(data_dir: Path, tmp_pa
     with interrupt_at(4), pytest.raises(KeyboardInterrupt):  # step 4, after step 3's checkpoint
         run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
                     resume_every=RESUME_EVERY)
-    checkpoint = resume_path(result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path))
+    checkpoint = resume_path(RunStore(data_dir, tmp_path).path(FAULT_CONFIG))
     data = checkpoint.read_bytes()
     checkpoint.write_bytes(_flip(data, 8 * (len(data) // 3)))  # one bit inside the weights
 

@@ -7,7 +7,6 @@ after it, and (3) every loss, metric and prediction equals the uninterrupted ref
 
 from __future__ import annotations
 
-import fcntl
 import random
 import signal
 import subprocess
@@ -18,7 +17,8 @@ import pytest
 import torch
 from faulty_run import FAULT_CONFIG, FAULT_STEPS, RESUME_EVERY, child_env, same_run, script
 
-from minbert_lab.experiments.cache import load_result, result_path, resume_path, run_or_load
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.store import RunStore, load_result, resume_path
 from minbert_lab.training.resume import read_resume_state
 from minbert_lab.training.trainee import Trainee
 
@@ -44,7 +44,7 @@ def _resume_counting_steps(config, data_dir: Path, runs_dir: Path,
 
 
 def _assert_left_clean(config, data_dir: Path, runs_dir: Path) -> None:
-    path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
+    path = RunStore(data_dir, runs_dir).path(config)
     assert load_result(path) is not None
     assert not resume_path(path).exists()  # deleted once the result is stored
     assert not list(path.parent.glob(".*.tmp"))  # a killed writer's leftovers are removed
@@ -69,7 +69,7 @@ def test_sigkill_mid_epoch_resumes_to_the_same_result(kill_step: int, data_dir: 
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     child = _run_child(data_dir, tmp_path, "--kill-at-step", str(kill_step))
     assert child.returncode == -signal.SIGKILL, child.stderr
-    path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    path = RunStore(data_dir, tmp_path).path(FAULT_CONFIG)
     assert not path.exists()
     saved = _last_checkpoint_before(kill_step)
     assert read_resume_state(resume_path(path))["progress"]["step"] == saved
@@ -88,7 +88,7 @@ def test_kill_while_writing_a_checkpoint_keeps_the_previous_one(
         monkeypatch: pytest.MonkeyPatch) -> None:
     child = _run_child(data_dir, tmp_path, "--kill-writing-resume-state", "2")
     assert child.returncode == -signal.SIGKILL, child.stderr
-    path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    path = RunStore(data_dir, tmp_path).path(FAULT_CONFIG)
     assert list(path.parent.glob(f".{path.stem}.resume.*.tmp"))  # the half-written second save
     assert read_resume_state(resume_path(path))["progress"]["step"] == RESUME_EVERY
 
@@ -105,7 +105,7 @@ def test_kill_while_writing_the_result_never_leaves_half_a_result(
         monkeypatch: pytest.MonkeyPatch) -> None:
     child = _run_child(data_dir, tmp_path, "--kill-writing-result")
     assert child.returncode == -signal.SIGKILL, child.stderr
-    path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    path = RunStore(data_dir, tmp_path).path(FAULT_CONFIG)
     assert not path.exists() and list(path.parent.glob(f".{path.stem}.*.tmp"))
     last = _last_checkpoint_before(FAULT_STEPS - 1)  # no checkpoint after the final step
 
@@ -124,11 +124,11 @@ def test_keyboard_interrupt_in_a_notebook_resumes(data_dir: Path, tmp_path: Path
     with interrupt_at(step), pytest.raises(KeyboardInterrupt):
         run_or_load(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False,
                     resume_every=RESUME_EVERY)
-    path = result_path(FAULT_CONFIG, data_dir=data_dir, runs_dir=tmp_path)
+    path = RunStore(data_dir, tmp_path).path(FAULT_CONFIG)
     assert not path.exists()
-    with open(path.with_suffix(".lock")) as lock:  # the interrupted run released its lock
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert not path.with_suffix(".lock").exists()  # released and removed: nothing left behind
+    with RunStore(data_dir, tmp_path).lock(FAULT_CONFIG) as waited:  # free at once
+        assert waited is False
 
     torch.manual_seed(999)  # the notebook's RNG moved on; the checkpoint's state must win
     torch.rand(1000)

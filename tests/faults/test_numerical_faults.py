@@ -13,7 +13,8 @@ from faulty_run import FAULT_CONFIG, RESUME_EVERY, same_run
 from smoke_configs import SST_SMOKE
 
 import minbert_lab.training.loop as loop
-from minbert_lab.experiments.cache import result_path, resume_path, run_or_load
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.store import RunStore, resume_path
 from minbert_lab.training.divergence import TrainingDivergedError
 from minbert_lab.training.resume import read_resume_state
 from minbert_lab.training.trainee import Trainee
@@ -57,7 +58,7 @@ class Faults:
 
 def _assert_last_good_checkpoint_kept(data_dir: Path, runs_dir: Path, config,
                                       fault_step: int) -> None:
-    path = result_path(config, data_dir=data_dir, runs_dir=runs_dir)
+    path = RunStore(data_dir, runs_dir).path(config)
     assert not path.exists()  # no result from a diverged run
     payload = read_resume_state(resume_path(path))
     assert payload["progress"]["step"] == fault_step // RESUME_EVERY * RESUME_EVERY
@@ -124,4 +125,4 @@ def test_nonfinite_dev_outputs_are_an_error_not_a_score(data_dir: Path, tmp_path
     with pytest.raises(TrainingDivergedError, match="sst dev outputs are not finite"):
         run_or_load(config, data_dir=data_dir, runs_dir=tmp_path, progress=False)
     assert faults.calls == 2  # both training steps ran; the fault was caught at evaluation
-    assert not result_path(config, data_dir=data_dir, runs_dir=tmp_path).exists()
+    assert not RunStore(data_dir, tmp_path).path(config).exists()
