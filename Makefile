@@ -5,7 +5,13 @@ PY := $(VENV)/bin/python
 # Where `data prepare` reads the CS224N CSVs: the public starter repository by default,
 # or a local mirror folder (CI uses ../shared/data/cs224n).
 DATA_SOURCE ?= https://raw.githubusercontent.com/gpoesia/minbert-default-final-project/7ac8260577fc12a86c7aaf38918056c30054ef39/data
-PROFILE ?= quick
+# all-data: the committed study, regenerated from results/ without training (about a minute);
+# quick trains a small study (about 20 minutes on 2 cores); smoke checks the pipeline.
+PROFILE ?= all-data
+# Whether `make study` trains the runs not stored yet: no for all-data (its committed runs are
+# the study; `make study TRAIN=yes` or `python -m minbert_lab queue seeds` trains the missing
+# ones), yes for the others.
+TRAIN ?= $(if $(filter all-data,$(PROFILE)),no,yes)
 # The pretrained model every notebook starts from: a bundled name, a local Hugging Face BERT
 # folder, or a hub name (fetched when online; `make study` stops at once when it cannot be).
 CHECKPOINT ?= minilm-l6
@@ -13,7 +19,7 @@ CHECKPOINT ?= minilm-l6
 STUDY_NOTEBOOKS ?= 01 02 03 05
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: install data study beyond notebooks test lint bench clean
+.PHONY: install data study study-plan beyond notebooks test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,21 +40,28 @@ data: install
 	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
 
 # The study notebooks top to bottom (papermill, explicit per-cell timeout) with PROFILE and
-# CHECKPOINT injected into each one's parameters cell. The terminal shows each notebook, its
-# cells and one line per training run as it starts and ends. Executed copies and HTML land in
-# outputs/$(PROFILE)/, with the best model and its CS224N prediction files (model/,
-# predictions/); figures and tables in figures/ (smoke: outputs/smoke/figures). The kernels run
-# with HF_HUB_OFFLINE=1 unless CHECKPOINT is a hub name.
-study: install data/manifest.json
+# CHECKPOINT injected into each one's parameters cell. Its first line says whether it trains.
+# The terminal shows each notebook, its cells and one line per training run as it starts and
+# ends. Executed copies and HTML land in outputs/$(PROFILE)/ (in the smoke and quick profiles
+# with the best model and its CS224N prediction files, model/ and predictions/); figures and
+# tables in figures/$(PROFILE)/ (smoke: outputs/smoke/figures). The kernels run with
+# HF_HUB_OFFLINE=1 unless CHECKPOINT is a hub name.
+study: study-plan install data/manifest.json
 	$(PY) -m minbert_lab.notebooks --profile $(PROFILE) --checkpoint "$(CHECKPOINT)" \
-		--out outputs --only $(STUDY_NOTEBOOKS)
+		--out outputs --only $(STUDY_NOTEBOOKS) --train $(TRAIN)
+
+study-plan:
+	@echo "make study: profile $(PROFILE), $(if $(filter no,$(TRAIN)),loading the committed results and training nothing (train: make study PROFILE=quick; the missing all-data runs: make study TRAIN=yes),training every run not stored yet)"
 
 # Notebook 04 (gradient surgery and conflict, class balance, Table 4 over seeds, score vs cost).
-# It trains several seeds, so it is not part of `make study`; run that first, so the seed-0 runs
-# load from the cache. It prints its own estimate of the time left to train when it starts.
+# It trains several seeds, so it is not part of `make study`; run `make study PROFILE=quick`
+# first, so the seed-0 runs load from the cache. Its profile is quick unless given
+# (`make beyond PROFILE=all-data` trains hours of runs). It prints its own estimate of the time
+# left to train when it starts.
+beyond: PROFILE = quick
 beyond: install data/manifest.json
 	$(PY) -m minbert_lab.notebooks --profile $(PROFILE) --checkpoint "$(CHECKPOINT)" \
-		--out outputs --only 04
+		--out outputs --only 04 --train $(TRAIN)
 
 # Regenerate each notebooks/NN_*.ipynb from its py:percent twin (the file to edit): cell ids
 # kept (--update), outputs stripped, so the committed .ipynb diffs stay small.

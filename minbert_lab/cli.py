@@ -6,8 +6,11 @@ The whole study (every notebook) is ``make study`` or ``python -m minbert_lab.no
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import shlex
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
@@ -31,6 +34,7 @@ from minbert_lab.config import (
     SAMPLERS,
     TASKS,
     TASKS_PER_STEP,
+    Ordering,
     RunConfig,
     TaskConfig,
     default_task,
@@ -158,55 +162,80 @@ def _add_run_command(commands) -> None:
     run.add_argument("--reg", action="append", default=[], metavar="TASK=NAME[:WEIGHT]",
                      help=f"a task's regularizer, one of {', '.join(REGULARIZERS)}, and its "
                           "weight lambda (default 1), e.g. --reg sst=smart:3")
-    run.add_argument("--profile", default="quick", choices=list(PROFILES),
-                     help="how much data and compute (default: %(default)s); smoke takes "
-                          "seconds")
-    run.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
-                     help="pretrained model: a bundled name, a folder or a hub name "
-                          "(default: %(default)s)")
-    run.add_argument("--dropout", type=float, default=0.1, help="(default: %(default)s)")
-    run.add_argument("--ordering", default="shuffled", choices=list(ORDERINGS),
-                     help="which task each multitask step trains (default: %(default)s)")
     run.add_argument("--shared-trunk", action="store_true",
                      help="the paper's weight sharing: one Linear + ReLU before all heads")
     run.add_argument("--sampler", action="append", default=[], metavar="TASK=SAMPLER",
                      help=f"how a classification task ({', '.join(CLASSIFICATION_TASKS)}) "
                           f"draws examples, one of {', '.join(SAMPLERS)} (every class equally "
                           "likely), e.g. --sampler sst=balanced")
-    run.add_argument("--tasks-per-step", default="one", choices=list(TASKS_PER_STEP),
-                     help="all: one batch of every task per step (needs --ordering round_robin)")
-    run.add_argument("--surgery", default="none", choices=list(GRADIENT_SURGERIES),
-                     help="combine an all-tasks step's gradients with PCGrad")
-    run.add_argument("--conflict-probes", type=int, default=0, metavar="N",
-                     help="measure task-gradient cosines at N points of training")
-    run.add_argument("--epochs", type=int, help="(default: the profile's)")
-    run.add_argument("--lr", type=float, help="(default: the profile's)")
-    run.add_argument("--batch-size", type=int, help="(default: the profile's)")
-    run.add_argument("--precision", choices=list(PRECISIONS),
-                     help="fp32, or bf16 autocast (default: the profile's)")
-    run.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    levers = run.add_argument_group("recipe levers", "(all off by default: the paper's setup)")
+    for flag in RUN_FLAGS:
+        _add_flag(levers if flag.lever else run, flag)
     run.add_argument("--runs-dir", default="runs",
                      help="where results are cached (default: %(default)s)")
     run.add_argument("--save-model", metavar="DIR",
                      help="also save the trained model (best epoch's weights, config, "
                           "tokenizer) to DIR, for `predict`; a cached result has no weights, "
                           "so the run is trained again unless DIR already holds it")
-    _add_lever_flags(run)
 
 
-def _add_lever_flags(run: argparse.ArgumentParser) -> None:
-    levers = run.add_argument_group("recipe levers", "(all off by default: the paper's setup)")
-    levers.add_argument("--pooling", default="cls", choices=list(POOLINGS),
-                        help="sentence embedding: the [CLS] vector or the mean of the tokens")
-    levers.add_argument("--pair-projection", default="random", choices=list(PAIR_PROJECTIONS),
-                        help="how a Siamese head's projection starts; identity: a fresh S-CS "
-                             "head scores the pretrained cosine")
-    levers.add_argument("--lr-schedule", default="constant", choices=list(LR_SCHEDULES),
-                        help="linear: warmup, then linear decay to 0")
-    levers.add_argument("--warmup-ratio", type=float, default=0.0, metavar="R",
-                        help="share of the steps spent warming up (with --lr-schedule linear)")
-    levers.add_argument("--layer-lr-decay", type=float, default=1.0, metavar="XI",
-                        help="encoder layer k of L trains at lr * XI ** (L - k), e.g. 0.9")
+@dataclass(frozen=True)
+class Flag:
+    """A ``run`` flag that sets one ``RunConfig`` field as it is; its default is the field's."""
+
+    field: str
+    flag: str
+    help: str
+    type: type = str
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+    lever: bool = False  # listed under "recipe levers"
+
+
+# Every RunConfig field the command line sets directly (tasks, heads, losses, regularizers,
+# samplers and --shared-trunk are read on their own).
+RUN_FLAGS = (
+    Flag("profile", "--profile", "how much data and compute; smoke takes seconds",
+         choices=tuple(PROFILES)),
+    Flag("checkpoint", "--checkpoint", "pretrained model: a bundled name, a folder or a hub "
+         "name"),
+    Flag("dropout", "--dropout", "dropout probability in the encoder and heads", float),
+    Flag("ordering", "--ordering", "which task each multitask step trains",
+         choices=tuple(ORDERINGS)),
+    Flag("tasks_per_step", "--tasks-per-step", "all: one batch of every task per step (needs "
+         "--ordering round_robin)", choices=tuple(TASKS_PER_STEP)),
+    Flag("gradient_surgery", "--surgery", "combine an all-tasks step's gradients with PCGrad",
+         choices=tuple(GRADIENT_SURGERIES)),
+    Flag("conflict_probes", "--conflict-probes", "measure task-gradient cosines at N points of "
+         "training", int, metavar="N"),
+    Flag("epochs", "--epochs", "passes over the training data", int),
+    Flag("lr", "--lr", "peak learning rate (AdamW)", float),
+    Flag("batch_size", "--batch-size", "examples per step", int),
+    Flag("precision", "--precision", "fp32, or bf16 autocast", choices=tuple(PRECISIONS)),
+    Flag("seed", "--seed", "initialisation, batch order and dropout", int),
+    Flag("pooling", "--pooling", "sentence embedding: the [CLS] vector or the mean of the "
+         "tokens", choices=tuple(POOLINGS), lever=True),
+    Flag("pair_projection", "--pair-projection", "how a Siamese head's projection starts; "
+         "identity: a fresh S-CS head scores the pretrained cosine",
+         choices=tuple(PAIR_PROJECTIONS), lever=True),
+    Flag("lr_schedule", "--lr-schedule", "linear: warmup, then linear decay to 0",
+         choices=tuple(LR_SCHEDULES), lever=True),
+    Flag("warmup_ratio", "--warmup-ratio", "share of the steps spent warming up (with "
+         "--lr-schedule linear)", float, metavar="R", lever=True),
+    Flag("layer_lr_decay", "--layer-lr-decay", "encoder layer k of L trains at "
+         "lr * XI ** (L - k), e.g. 0.9", float, metavar="XI", lever=True),
+)
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(RunConfig)
+             if f.default is not dataclasses.MISSING}
+_DEFAULTS["ordering"] = Ordering().name
+
+
+def _add_flag(parser, flag: Flag) -> None:
+    default = _DEFAULTS[flag.field]
+    shown = "the profile's" if default is None else "%(default)s"
+    parser.add_argument(flag.flag, dest=flag.field, type=flag.type, default=default,
+                        choices=list(flag.choices) if flag.choices else None,
+                        metavar=flag.metavar, help=f"{flag.help} (default: {shown})")
 
 
 def _add_predict_command(commands) -> None:
@@ -323,14 +352,46 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         configs[task] = TaskConfig(HEAD_SPELLINGS.get(head, head), LOSS_SPELLINGS.get(loss, loss),
                                    reg, _number(weight, "--reg", task) if weight else 1.0,
                                    sampler=samplers.get(task, "uniform"))
-    return RunConfig(tasks=configs, profile=args.profile, checkpoint=args.checkpoint,
-                     dropout=args.dropout, ordering=args.ordering,
-                     shared_trunk=args.shared_trunk, epochs=args.epochs, lr=args.lr,
-                     batch_size=args.batch_size, precision=args.precision, seed=args.seed,
-                     tasks_per_step=args.tasks_per_step, gradient_surgery=args.surgery,
-                     conflict_probes=args.conflict_probes, pooling=args.pooling,
-                     pair_projection=args.pair_projection, lr_schedule=args.lr_schedule,
-                     warmup_ratio=args.warmup_ratio, layer_lr_decay=args.layer_lr_decay)
+    return RunConfig(tasks=configs, shared_trunk=args.shared_trunk,
+                     **{flag.field: getattr(args, flag.field) for flag in RUN_FLAGS})
+
+
+def run_command(config: RunConfig, *, save_model: str | None = None) -> str:
+    """The ``python -m minbert_lab run ...`` line that trains ``config`` (its flags that differ
+    from the defaults), for hints and notes; ``config_from_args`` reads it back to ``config``.
+
+    Raises:
+        ValueError: a setting no flag sets (an ordering's task or weight, max length, ...).
+    """
+    unset = [name for name, default in _DEFAULTS.items()
+             if name not in {f.field for f in RUN_FLAGS} | {"shared_trunk", "ordering"}
+             and getattr(config, name) != default]
+    if config.ordering != Ordering(config.ordering.name) or unset:
+        raise ValueError(f"no command-line flag sets {unset or ['ordering']} of this config")
+    words = ["python -m minbert_lab run", "--tasks", ",".join(config.tasks)]
+    for task, tc in config.tasks.items():
+        default = default_task(task)
+        if tc.head != default.head:
+            words += ["--head", f"{task}={tc.head}"]
+        if tc.loss != DEFAULT_LOSS[task]:
+            words += ["--loss", f"{task}={tc.loss}"]
+        if tc.regularizer != "none":
+            words += ["--reg", f"{task}={tc.regularizer}:{tc.reg_weight:g}"]
+        if tc.sampler != "uniform":
+            words += ["--sampler", f"{task}={tc.sampler}"]
+        if tc.task_weight != 1.0:
+            raise ValueError(f"no command-line flag sets tasks.{task}.task_weight")
+    if config.shared_trunk:
+        words.append("--shared-trunk")
+    for flag in RUN_FLAGS:
+        value = getattr(config, flag.field)
+        value = value.name if flag.field == "ordering" else value
+        if value != _DEFAULTS[flag.field] or flag.field == "profile":
+            words += [flag.flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    if save_model:
+        words += ["--save-model", save_model]
+    return " ".join(shlex.quote(w) if " " in w and not w.startswith("python") else w
+                    for w in words)
 
 
 def main(argv: list[str] | None = None) -> int:

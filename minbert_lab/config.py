@@ -142,6 +142,12 @@ PROFILES = {
         lr=1e-5, max_length=128, precision="bf16",
         description="the paper's recipe (all data, 15 epochs, batch 64, lr 1e-5), for a GPU"),
 }
+# The seeds a profile's study shows: all-data, the three its seed study trained; others, 0.
+STUDY_SEEDS = {"all-data": (0, 1, 2)}
+# Profiles whose study loads the committed results and trains nothing unless asked
+# (``MINBERT_TRAIN=1``, ``make study TRAIN=yes``): their runs take hours, and the committed
+# runs are the study. A row not committed yet shows as not run, with the command that trains it.
+LOAD_ONLY = ("all-data",)
 
 
 def head_name(name: str) -> str:

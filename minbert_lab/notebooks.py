@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minbert_lab.checkpoints import BUNDLED, DEFAULT_CHECKPOINT, resolve_checkpoint
-from minbert_lab.config import PROFILES
+from minbert_lab.config import LOAD_ONLY, PROFILES
 from minbert_lab.durations import duration
 
 # Per-cell limits: one cell runs at most one paper grid (Table 2: seven runs).
@@ -109,8 +109,10 @@ def check_checkpoint(checkpoint: str) -> Path:
 
 
 def notebook_env(*, data_dir: Path, runs_dir: Path, figures_dir: Path, outputs_dir: Path,
-                 progress: bool = False, offline: bool = True) -> dict[str, str]:
-    """The variables the kernels get on top of the runner's environment."""
+                 progress: bool = False, offline: bool = True,
+                 train: bool | None = None) -> dict[str, str]:
+    """The variables the kernels get on top of the runner's environment (``train=None``: the
+    profile decides, ``study.settings.LOAD_ONLY``)."""
     env = {
         "MINBERT_DATA_DIR": str(Path(data_dir).resolve()),
         "MINBERT_RUNS_DIR": str(Path(runs_dir).resolve()),
@@ -120,7 +122,21 @@ def notebook_env(*, data_dir: Path, runs_dir: Path, figures_dir: Path, outputs_d
     }
     if offline:  # a local checkpoint needs no network: nothing in a kernel contacts the hub
         env["HF_HUB_OFFLINE"] = "1"
+    if train is not None:
+        env["MINBERT_TRAIN"] = "1" if train else "0"
     return env
+
+
+def opening_line(profile: str, train: bool) -> str:
+    """What ``make study`` does, said first: whether it trains, and the commands that do."""
+    if train:
+        return (f"profile {profile}: training every run not stored yet (the run cache in runs/"
+                + (", the committed results in results/" if profile == "all-data" else "")
+                + " is loaded first)")
+    return (f"profile {profile}: regenerating the study from the committed results in results/, "
+            "training nothing (about a minute). To train: make study PROFILE=quick (about 20 "
+            "minutes on 2 cores); the all-data runs not committed yet: make study TRAIN=yes, or "
+            "python -m minbert_lab queue seeds")
 
 
 @contextlib.contextmanager
@@ -209,8 +225,12 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
                 notebooks_dir: Path | str | None = None, data_dir: Path | str | None = None,
                 runs_dir: Path | str | None = None, figures_dir: Path | str | None = None,
                 timeout: int | None = None, only: list[str] | None = None, html: bool = True,
-                echo: bool = True, log: Callable[[str], None] = print) -> list[NotebookRun]:
+                echo: bool = True, log: Callable[[str], None] = print,
+                train: bool | None = None) -> list[NotebookRun]:
     """Executes every numbered notebook (or those whose names start with ``only``) in order.
+
+    ``train``: whether the notebooks train the runs not stored yet or only load (``None``: by
+    profile, ``study.settings.LOAD_ONLY``; all-data only loads).
 
     Raises:
         ValueError: an unknown profile.
@@ -219,6 +239,8 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
     """
     if profile not in PROFILES:
         raise ValueError(f"profile={profile!r} is not valid; choose one of {list(PROFILES)}")
+    train = profile not in LOAD_ONLY if train is None else train
+    log(opening_line(profile, train))
     folder = check_checkpoint(checkpoint)  # before anything slow: a bad one fails in a second
     from minbert_lab.study.settings import (  # imports torch, through the tables
         committed_figures,
@@ -233,7 +255,7 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
     local = checkpoint in BUNDLED or Path(checkpoint).expanduser().exists()
     env = notebook_env(data_dir=Path(data_dir or root / "data"),
                        runs_dir=Path(runs_dir or root / "runs"), figures_dir=Path(figures_dir),
-                       outputs_dir=out_dir, offline=local or _hub_offline())
+                       outputs_dir=out_dir, offline=local or _hub_offline(), train=train)
     paths = notebook_paths(notebooks_dir or root / "notebooks")
     if only:
         paths = [p for p in paths if any(p.name.startswith(prefix) for prefix in only)]
@@ -276,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", nargs="*", metavar="PREFIX",
                         help="run only notebooks whose names start with these, e.g. 01 05")
     parser.add_argument("--no-html", action="store_true", help="skip the HTML copies")
+    parser.add_argument("--train", choices=["yes", "no"],
+                        help="train the runs not stored yet, or only load stored ones (default: "
+                             "no for all-data, whose committed results are the study; yes for "
+                             "the others)")
     return parser
 
 
@@ -287,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = execute_all(args.profile, args.out, checkpoint=args.checkpoint,
                            data_dir=args.data_dir, runs_dir=args.runs_dir,
                            figures_dir=args.figures_dir, timeout=args.timeout, only=args.only,
-                           html=not args.no_html)
+                           html=not args.no_html,
+                           train=None if args.train is None else args.train == "yes")
     except CheckpointUnavailable as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return 2

@@ -28,11 +28,12 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 
 PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
 CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folder, a hub name
-SEEDS = [0]
+SEEDS = None  # None: the profile's (all-data: 0, 1, 2; the others: 0)
 N_EXAMPLES = 5  # rows per error table
 # Save the best model and write its CS224N prediction files (outputs/). A stored result has no
-# weights, so this trains the run again: seconds in smoke, an hour or more in all-data and full.
-# None: on in the smoke and quick profiles only; True or False (papermill: -p SUBMISSION True).
+# weights, so this trains the run again: seconds in smoke, about 20 minutes (2 CPU cores) in
+# all-data, an hour or more in full. None: on in the smoke and quick profiles only; True or
+# False (papermill: -p SUBMISSION True).
 SUBMISSION = None
 
 # %%
@@ -49,23 +50,17 @@ from minbert_lab.analysis.errors import (
     sst_frequency_reading,
 )
 from minbert_lab.analysis.overview import read_clean, train_labels
-from minbert_lab.experiments.seeds import grid_configs
 from minbert_lab.plots.confusion import plot_confusion, plot_sst_confusion
-from minbert_lab.study.banner import banner
-from minbert_lab.study.runs import best_label, load_rows, run_table
-from minbert_lab.study.settings import StudySettings
-from minbert_lab.study.submission import wants_submission, write_submission
+from minbert_lab.study import StudySettings, banner, best_multitask_run, submission
 
 pd.set_option("display.max_colwidth", None)  # the error tables show whole sentences
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
 display(Markdown(banner(study)))
 
 # %%
-table4 = run_table(study, "4")
-label = best_label(table4, "score")
-best = load_rows(study, "4", [label])[label]
-display(Markdown(f"**Best multitask model (our composite score):** {label}"),
-        table4.loc[table4["label"] == label])
+label, best, row = best_multitask_run(study)
+display(Markdown(f"**Best multitask model (our composite score, mean over the stored seeds):** "
+                 f"{label}; the errors below are its seed-{best['config']['seed']} run's"), row)
 
 # %% [markdown]
 # ## Figure 4 — SST confusion matrix and class frequencies
@@ -88,7 +83,7 @@ display(fig4, Markdown(sst_frequency_reading(frequencies)), frequencies)
 # %%
 para_matrix = confusion_frame(best, "para")
 fig5 = plot_confusion(para_matrix, title="Quora paraphrase — best multitask model")
-study.save_figure(fig5, "fig5-para-confusion")
+study.save_figure(fig5, "fig5-para-confusion", shows_quora=True)
 display(fig5, Markdown(para_confusion_reading(para_matrix)))
 
 # %% [markdown]
@@ -131,11 +126,8 @@ largest_sts_errors(best, read_clean("sts", "dev", study.data_dir), n=N_EXAMPLES)
 # `python -m minbert_lab run ... --save-model DIR`, then `python -m minbert_lab predict --model DIR`.
 
 # %%
-if wants_submission(study, SUBMISSION):
-    best_config = grid_configs("4", profile=study.profile, seed=study.seeds[0],
-                               checkpoint=study.checkpoint)[label]
-    submission = write_submission(study, best_config, label=f"best of table 4 ({label})")
-    display(submission, Markdown(submission.attrs["caption"]))
+files = submission(study, label, SUBMISSION)
+display(files, Markdown(files.attrs["caption"]))
 
 # %% [markdown]
 # Saved:

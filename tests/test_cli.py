@@ -185,3 +185,30 @@ def test_recipe_levers_reach_the_config() -> None:
             config.layer_lr_decay) == ("mean", "identity", "linear", 0.1, 0.9)
     assert config.tasks["sts"].head == "cross_encoder_cosine"
     assert config.tasks["sst"].regularizer == "rdrop"
+
+
+def test_run_command_reads_back_to_every_paper_config() -> None:
+    import shlex
+
+    from minbert_lab.cli import run_command
+    from minbert_lab.experiments.grids import GRIDS
+    from minbert_lab.experiments.recipe import recipe_ablations
+
+    configs = [row.config for grid in GRIDS.values() for row in grid(profile="all-data", seed=2)]
+    configs += list(recipe_ablations().values())
+    for config in configs:
+        line = run_command(config, save_model="models/best")
+        words = shlex.split(line)[4:]  # after "python -m minbert_lab run"
+        args = build_parser().parse_args(["run", *words])
+        assert config_from_args(args) == config, line
+        assert args.save_model == "models/best"
+
+
+def test_run_command_refuses_a_setting_no_flag_sets() -> None:
+    from minbert_lab.cli import run_command
+    from minbert_lab.config import Ordering, RunConfig
+
+    with pytest.raises(ValueError, match="ordering"):
+        run_command(RunConfig(ordering=Ordering("weighted", task="para")))
+    with pytest.raises(ValueError, match="max_length"):
+        run_command(RunConfig(max_length=64))

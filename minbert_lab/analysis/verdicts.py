@@ -2,9 +2,10 @@
 always says what the numbers show, whatever profile produced them.
 
 **One way to judge a claim.** Each comparison the paper's text makes (``CLAIMS``: "the
-cross-encoder beats the Siamese heads") is tested by the paired bootstrap over dev examples
-(``stats.significance``): the difference is averaged over seeds where there are several; with
-one seed it resamples the dev examples of that one pair of runs. **One vocabulary.** A claim is
+cross-encoder beats the Siamese heads") is tested by the verdict test of ``stats.significance``
+(a hierarchical paired bootstrap: each config's seeds and the dev examples resampled together;
+with one seed a side, the dev examples alone). :func:`reseed_table` puts a claim's verdict on one
+seed beside its verdict on every stored seed. **One vocabulary.** A claim is
 ``REPRODUCED`` (significant, in the paper's direction), ``CONTRADICTED`` (significant, the other
 way) or ``NOT_SIGNIFICANT``; a comparison of two configs names the better one or says
 ``NOT_SIGNIFICANT``. Notebooks 01 and 02 (through :func:`table_reading`) and 04 (through
@@ -124,17 +125,70 @@ def claims_table(results: Mapping[str, Sequence[dict]], table: str, *, profile: 
     frame = pd.DataFrame(rows, columns=["claim", "metric", "paper", "ours", "low", "high",
                                         "p_value", "verdict"])
     frame.attrs.update(table=table, profile=profile, level=level, resamples=resamples,
-                       seeds=len(next(iter(results.values()), [])))
+                       seeds=max((len(runs) for runs in results.values()), default=0))
     return frame
+
+
+def reseed_table(results: Mapping[str, Sequence[dict]], table: str, *, profile: str,
+                 seed: int = 0, resamples: int = 2000, level: float = LEVEL) -> pd.DataFrame:
+    """Does each of the paper's claims in ``table`` survive a reseed? Its verdict on seed
+    ``seed``'s runs alone beside its verdict on every stored seed.
+
+    Columns: ``table, claim, metric, paper``, then for ``one seed`` and ``all seeds`` the
+    difference with its interval (one cell), the p-value and the verdict, the seeds behind the
+    second (``better / worse`` side), and ``held`` ("held", or "from -> to").
+    """
+    first = {label: [r for r in runs if r["config"]["seed"] == seed]
+             for label, runs in results.items()}
+    one = claims_table({k: v for k, v in first.items() if v}, table, profile=profile,
+                       resamples=resamples, level=level).set_index("claim")
+    every = claims_table(results, table, profile=profile, resamples=resamples, level=level)
+    counts = {c.text: f"{len(results[c.better])} / {len(results[c.worse])}"
+              for c in CLAIMS[table] if c.better in results and c.worse in results}
+    rows = []
+    for row in every.to_dict("records"):
+        before = one.loc[row["claim"]] if row["claim"] in one.index else None
+        rows.append({
+            "table": table, "claim": row["claim"], "metric": row["metric"],
+            "paper": row["paper"],
+            f"seed {seed}": None if before is None else difference_cell(before),
+            f"seed {seed} p": None if before is None else before["p_value"],
+            f"seed {seed} verdict": None if before is None else before["verdict"],
+            "seeds": counts[row["claim"]], "all seeds": difference_cell(row),
+            "all seeds p": row["p_value"], "all seeds verdict": row["verdict"],
+            "held": (None if before is None else "held"
+                     if before["verdict"] == row["verdict"]
+                     else f"{before['verdict']} -> {row['verdict']}")})
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(table=table, profile=profile, level=level, resamples=resamples)
+    return frame
+
+
+def difference_cell(row) -> str:
+    """``+0.012 [-0.004, +0.030]``: a difference (``ours``) and its interval, in one cell."""
+    return f"{row['ours']:+.3f} [{row['low']:+.3f}, {row['high']:+.3f}]"
+
+
+def reseed_lines(reseed: pd.DataFrame) -> list[str]:
+    """One Markdown line: how many of the claims' verdicts held when the seeds were added."""
+    if reseed.empty or reseed["held"].isna().all():
+        return []
+    changed = reseed[reseed["held"].notna() & (reseed["held"] != "held")]
+    line = (f"- **Over seeds.** {len(reseed) - len(changed)} of {len(reseed)} verdicts on seed 0 "
+            "alone held on every stored seed")
+    if len(changed):
+        line += "; changed: " + "; ".join(f"{r.claim} ({r.held})" for r in changed.itertuples())
+    return [line + "."]
 
 
 def claim_lines(claims: pd.DataFrame, indent: str = "") -> list[str]:
     """Markdown bullets: how the claims were tested, each claim's verdict, and the count."""
     a = claims.attrs
-    over = (f"over {a['seeds']} seeds (difference averaged over seeds; " if a["seeds"] > 1
-            else "on one seed's runs (")
+    over = (f"over up to {a['seeds']} seeds a row (seeds and dev examples resampled together; "
+            if a["seeds"] > 1 else "on one seed's runs (")
     lines = [f"{indent}- **The paper's comparisons**, tested {over}{a['level']:.0%} interval and "
-             f"p-value from {a['resamples']:,} paired bootstrap resamples of the dev examples):"]
+             f"p-value from {a['resamples']:,} resamples of the verdict test, "
+             "`stats.significance`):"]
     for row in claims.to_dict("records"):
         paper = "" if pd.isna(row["paper"]) else f"paper {row['paper']:+.3f}, "
         lines.append(f"{indent}  - {row['claim']} ({METRIC_NAMES[row['metric']]}): {paper}ours "

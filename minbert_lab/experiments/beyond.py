@@ -15,8 +15,6 @@ given an executor, train all of it at once as submitit jobs (``train_planned``).
 from __future__ import annotations
 
 import dataclasses
-import statistics
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -27,8 +25,9 @@ from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.fanout import Executor, fan_out
+from minbert_lab.experiments.queue import observed_seconds, uses_smart
 from minbert_lab.experiments.seeds import grid_configs, seeded_configs
-from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result
+from minbert_lab.experiments.store import RUNS_DIR, RunStore
 
 SURGERY_BASE = "Shuffled batches + SST unreg'd"
 SHUFFLED, ALL_TASKS, PCGRAD = ("shuffled batches (Table 4)", "all tasks per step",
@@ -138,14 +137,14 @@ def runtime_estimate(planned: Mapping[str, Sequence[RunConfig]], *,
                 continue
             todo += 1
             if config.profile not in observed:
-                observed[config.profile] = _observed_seconds(
+                observed[config.profile] = observed_seconds(
                     [Path(runs_dir) / config.profile, Path(results_dir) / config.profile])
             kind = "multitask" if config.multitask else "single"
             per_run = observed[config.profile][kind]
             if per_run is None:
                 unknown += 1
             else:
-                seconds += per_run * (2 if _uses_smart(config) else 1)
+                seconds += per_run * (2 if uses_smart(config) else 1)
         rows.append({"experiment": experiment, "runs": done + todo, "cached": done,
                      "to train": todo, "estimated minutes": None if unknown else
                      round(seconds / 60, 1)})
@@ -164,30 +163,3 @@ def estimate_note(estimate: pd.DataFrame) -> str:
     return (f"**{todo} of {int(estimate['runs'].sum())} runs still to train: {time}.** Rough: "
             "from the median time of cached runs of the same kind on this machine; other "
             "jobs' load changes it.")
-
-
-def _uses_smart(config: RunConfig) -> bool:
-    return any(t.regularizer == "smart" for t in config.tasks.values())
-
-
-def _observed_seconds(folders: list[Path]) -> dict[str, float | None]:
-    """Median seconds of the stored runs without SMART in ``folders``, by kind (a run in
-    both, cached and committed, counts once)."""
-    times: dict[str, list[float]] = {"single": [], "multitask": []}
-    paths = {path.name: path for folder in reversed(folders) if folder.is_dir()
-             for path in sorted(folder.glob("*.json"))}
-    for path in paths.values():
-        with warnings.catch_warnings():  # a damaged file is retrained when needed; skip it here
-            warnings.simplefilter("ignore")
-            result = load_result(path)
-        if result is None:
-            continue
-        try:
-            config = RunConfig.from_dict(result["config"])
-            timings = result["timings"]
-            seconds = timings["train_seconds"] + timings["eval_seconds"]
-        except (ValueError, KeyError, TypeError):
-            continue
-        if not _uses_smart(config):
-            times["multitask" if config.multitask else "single"].append(seconds)
-    return {kind: statistics.median(v) if v else None for kind, v in times.items()}

@@ -14,8 +14,10 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import statistics
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
@@ -25,7 +27,7 @@ from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.grids import GRIDS
 from minbert_lab.experiments.recipe import recipe_config
-from minbert_lab.experiments.store import RUNS_DIR, RunStore
+from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result
 
 Plan = list[tuple[str, RunConfig]]
 
@@ -102,3 +104,49 @@ def run_queue(plan: Plan, *, data_dir: Path | str = DATA_DIR, runs_dir: Path | s
                                    results_dir=results_dir, progress=progress,
                                    label=f"queue {k}/{len(todo)} ({label})"))
     return trained
+
+
+def uses_smart(config: RunConfig) -> bool:
+    return any(t.regularizer == "smart" for t in config.tasks.values())
+
+
+def observed_seconds(folders: list[Path]) -> dict[str, float | None]:
+    """Median seconds (training and evaluation) of the stored runs without SMART in
+    ``folders``, by kind, ``"single"`` or ``"multitask"`` (a run both cached and committed
+    counts once); ``None`` for a kind with no run."""
+    times: dict[str, list[float]] = {"single": [], "multitask": []}
+    paths = {path.name: path for folder in reversed(folders) if folder.is_dir()
+             for path in sorted(folder.glob("*.json"))}
+    for path in paths.values():
+        with warnings.catch_warnings():  # a damaged file is retrained when needed; skip it here
+            warnings.simplefilter("ignore")
+            result = load_result(path)
+        if result is None:
+            continue
+        try:
+            config = RunConfig.from_dict(result["config"])
+            timings = result["timings"]
+            seconds = timings["train_seconds"] + timings["eval_seconds"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if not uses_smart(config):
+            times["multitask" if config.multitask else "single"].append(seconds)
+    return {kind: statistics.median(v) if v else None for kind, v in times.items()}
+
+
+def estimated_seconds(configs: Iterable[RunConfig], store: RunStore) -> float | None:
+    """A rough time to train ``configs``: each counts the median seconds of the stored runs of
+    its kind and profile (``observed_seconds``; SMART runs count double), as they were timed
+    on whatever machine trained them. ``None`` when a kind has no stored run to go by."""
+    observed: dict[str, dict[str, float | None]] = {}
+    total = 0.0
+    for config in configs:
+        profile = config.resolved().profile
+        if profile not in observed:
+            observed[profile] = observed_seconds([Path(store.runs_dir) / profile,
+                                                  Path(store.results_dir) / profile])
+        per_run = observed[profile]["multitask" if config.multitask else "single"]
+        if per_run is None:
+            return None
+        total += per_run * (2 if uses_smart(config) else 1)
+    return total

@@ -24,7 +24,7 @@ from minbert_lab.config import RunConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out
-from minbert_lab.experiments.store import RUNS_DIR
+from minbert_lab.experiments.store import RUNS_DIR, RunStore
 from minbert_lab.experiments.tables import grid_rows
 
 
@@ -49,8 +49,12 @@ def seeded_configs(configs: Mapping[str, RunConfig],
 def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
               data_dir: Path | str = DATA_DIR, runs_dir: Path | str = RUNS_DIR,
               progress: bool = True, device: str | None = None,
-              executor: Executor | None = None) -> dict[str, list[dict]]:
+              executor: Executor | None = None,
+              stored_only: bool = False) -> dict[str, list[dict]]:
     """Runs or loads each config once per seed.
+
+    ``stored_only`` trains nothing: a seed with no stored result (committed or cached) is left
+    out of its label's list, so labels may hold different numbers of seeds.
 
     With an ``executor`` (``experiments.fanout``), the runs not yet stored are trained as
     submitit jobs first (labelled ``"<label>, seed <n>"``), then every result is read from the
@@ -61,6 +65,11 @@ def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
         label -> the results (as ``run_or_load`` returns them), in the order of ``seeds``.
     """
     planned = seeded_configs(configs, seeds)
+    if stored_only:
+        store = RunStore(data_dir, runs_dir)
+        return {label: [result for config in runs
+                        if (result := store.load(config)) is not None]
+                for label, runs in planned.items()}
     trained = fan_out({_seeded(label, c): c for label, runs in planned.items() for c in runs},
                       executor, data_dir=data_dir, runs_dir=runs_dir, device=device,
                       progress=progress)

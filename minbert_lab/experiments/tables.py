@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, quora_caveat
 from minbert_lab.config import PROFILES
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.durations import duration
@@ -115,6 +115,10 @@ def caption(frame: pd.DataFrame) -> str:
                  " (as each was timed, on whatever machine and load trained it)")
     if a.get("not_run"):
         text += f"; not run yet: {', '.join(a['not_run'])}"
+        if a.get("train_hint"):
+            text += f" ({a['train_hint']})"
+    if "ours_para_acc" in frame and (caveat := quora_caveat(a["checkpoint"])):
+        text += f". Quora: {caveat}"
     return text
 
 
@@ -127,7 +131,25 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
+def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
+    """For display: each ``X`` with ``X_low`` / ``X_high`` beside it as one cell,
+    ``0.743 [0.738, 0.748]`` (the mean alone where there is no interval: one seed); ``X_std``
+    columns dropped."""
+    shown = frame.copy()
+    for column in [c for c in frame.columns if f"{c}_low" in frame and f"{c}_high" in frame]:
+        low, high = frame[f"{column}_low"], frame[f"{column}_high"]
+        shown[column] = [
+            "" if pd.isna(v) else f"{v:.4f}" if pd.isna(lo) or pd.isna(hi)
+            else f"{v:.4f} [{lo:.4f}, {hi:.4f}]"
+            for v, lo, hi in zip(frame[column], low, high)]
+        shown = shown.drop(columns=[f"{column}_low", f"{column}_high", f"{column}_std"],
+                           errors="ignore")
+    shown.attrs = dict(frame.attrs)
+    return shown
+
+
 def to_markdown(frame: pd.DataFrame) -> str:
-    """The table as Markdown, with its caption (profile, checkpoint, split) underneath."""
-    shown = frame.drop(columns=["cached"], errors="ignore")
+    """The table as Markdown (a mean and its interval in one cell), with its caption (profile,
+    checkpoint, split) underneath."""
+    shown = with_intervals(frame).drop(columns=["cached"], errors="ignore")
     return "\n".join([markdown_table(shown), "", caption(frame), ""])

@@ -1,6 +1,52 @@
-"""Notebook support: a notebook's settings and folders (``settings.py``), the banner it opens
-with (``banner.py``), and the runs its tables and figures need, over its seeds (``runs.py``).
+"""The notebooks' front door: everything a study notebook calls, from one module.
 
-This is the layer notebooks call first; it trains or loads runs through ``experiments`` and
-hands them to ``analysis``, ``stats`` and ``plots``.
+A notebook builds its :class:`StudySettings` (profile, checkpoint, seeds, folders; whether it
+trains or only loads stored runs), shows its :func:`banner`, and asks this package for the
+study's tables and figures. Underneath: ``settings.py`` (parameters and folders), ``runs.py``
+(the runs a notebook needs, over its seeds), ``paper_tables.py`` (a paper table with its
+reading), ``recipe.py`` (our recipe and the references), ``submission.py`` (the CS224N files).
+This layer trains or loads runs through ``experiments`` and hands them to ``analysis``,
+``stats`` and ``plots``.
 """
+
+from minbert_lab.analysis.overview import (
+    checkpoint_summary,
+    data_notes,
+    label_distribution,
+    skipped_rows,
+    split_sizes,
+)
+from minbert_lab.config import TASK_TITLES, TASKS
+from minbert_lab.plots.heads_diagram import plot_head_architectures
+from minbert_lab.study.banner import banner
+from minbert_lab.study.figures import StudyFigure, batch_composition, curves
+from minbert_lab.study.paper_tables import PaperTable, claims_over_seeds, paper_table
+from minbert_lab.study.recipe import RecipeSection, recipe_runs, recipe_section
+from minbert_lab.study.runs import best_multitask_run, dropout_elsewhere
+from minbert_lab.study.settings import StudySettings
+from minbert_lab.study.submission import submission
+
+__all__ = [
+    "PaperTable",
+    "RecipeSection",
+    "StudyFigure",
+    "StudySettings",
+    "TASKS",
+    "TASK_TITLES",
+    "banner",
+    "batch_composition",
+    "best_multitask_run",
+    "checkpoint_summary",
+    "claims_over_seeds",
+    "curves",
+    "data_notes",
+    "dropout_elsewhere",
+    "label_distribution",
+    "paper_table",
+    "plot_head_architectures",
+    "recipe_runs",
+    "recipe_section",
+    "skipped_rows",
+    "split_sizes",
+    "submission",
+]

@@ -23,5 +23,10 @@ def banner(study: StudySettings) -> str:
         f"- **paper's setup:** {PAPER_SETUP}",
         f"- **data:** {note}",
         f"- **seeds:** {seeds}",
+        "- **runs:** " + ("trained here when not stored yet (the run cache and the committed "
+                          "results are read first)" if study.train else
+                          "loaded from the committed results and the run cache only; nothing "
+                          "trains here, and a run not stored yet shows as not run "
+                          "(`make study TRAIN=yes` or `MINBERT_TRAIN=1` trains it)"),
         f"- **figures and tables saved to:** `{study.figures_dir}`",
     ])

@@ -12,8 +12,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from minbert_lab.analysis.recipe import combined_single_task
-from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.analysis.recipe import (
+    ablation_table,
+    combined_single_task,
+    multitask_claims,
+    recipe_comparisons,
+    recipe_reading,
+    recipe_summary,
+)
+from minbert_lab.checkpoints import quora_caveat
 from minbert_lab.experiments.recipe import (
     PAPER_BEST,
     RECIPE,
@@ -22,10 +29,11 @@ from minbert_lab.experiments.recipe import (
     reference_configs,
 )
 from minbert_lab.experiments.seeds import run_seeds
-from minbert_lab.experiments.tables import grid_rows
+from minbert_lab.experiments.tables import grid_rows, with_intervals
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
 from minbert_lab.experiments.zero_shot import zero_shot
-from minbert_lab.study.runs import run_configs
+from minbert_lab.stats.significance import t_interval
+from minbert_lab.study.runs import run_configs, run_seeded
 from minbert_lab.study.settings import StudySettings
 from minbert_lab.training.metrics import METRIC_OF, METRICS
 
@@ -37,21 +45,30 @@ SINGLE_TASK = "single-task references (one model per task)"
 class RecipeRuns:
     """Every stored result the recipe's section reads."""
 
-    recipe: list[dict]  # one per seed of RECIPE_SEEDS
+    recipe: list[dict]  # one per seed of RECIPE_SEEDS (those stored, in a study that loads)
     ablations: dict[str, dict]  # "without <lever>" -> the recipe without it (seed 0)
-    references: dict[str, dict]  # task -> its single-task reference
-    paper_best: dict  # the paper's best row, our run of it
+    references: dict[str, list[dict]]  # task -> its single-task reference, one per study seed
+    paper_best: list[dict]  # the paper's best row, our run of it, one per study seed
+
+    def single_task(self) -> list[dict]:
+        """The three references as one model per seed (the seeds all three tasks have)."""
+        by_seed = [{r["config"]["seed"]: r for r in runs} for runs in self.references.values()]
+        seeds = [s for s in by_seed[0] if all(s in runs for runs in by_seed[1:])]
+        return [combined_single_task({task: runs[s] for task, runs
+                                      in zip(self.references, by_seed)}) for s in seeds]
 
     def results(self) -> dict[str, list[dict]]:
         """Label -> runs, for ``analysis.recipe``'s tables."""
-        return {RECIPE: self.recipe, SINGLE_TASK: [combined_single_task(self.references)],
-                f"paper's best config ({PAPER_BEST})": [self.paper_best]}
+        return {RECIPE: self.recipe, SINGLE_TASK: self.single_task(),
+                f"paper's best config ({PAPER_BEST})": self.paper_best}
 
 
 def recipe_runs(study: StudySettings, *, ablations: bool = True) -> RecipeRuns:
-    """Runs or loads the recipe over its seeds, its ablations, the references and the paper's
-    best Table 4 row, in the study's profile."""
-    kw = {"data_dir": study.data_dir, "runs_dir": study.runs_dir, "progress": study.progress}
+    """Runs or loads the recipe over its seeds, its ablations (seed 0), and over the study's
+    seeds the references and the paper's best Table 4 row, in the study's profile (loads only,
+    in a study that does not train)."""
+    kw = {"data_dir": study.data_dir, "runs_dir": study.runs_dir, "progress": study.progress,
+          "stored_only": not study.train}
     base = recipe_config(study.profile, checkpoint=study.checkpoint)
     recipe = run_seeds({RECIPE: base}, RECIPE_SEEDS, **kw)[RECIPE]
     without = {}
@@ -59,11 +76,12 @@ def recipe_runs(study: StudySettings, *, ablations: bool = True) -> RecipeRuns:
         configs = recipe_ablations(study.profile, checkpoint=study.checkpoint)
         configs.pop(RECIPE)
         without = run_configs(study, configs)
-    references = run_configs(study, reference_configs(study.profile,
-                                                      checkpoint=study.checkpoint))
+    references = run_seeded(study, reference_configs(study.profile,
+                                                     checkpoint=study.checkpoint))
     best = next(r.config for r in grid_rows("4", study.profile, 0, study.checkpoint)
                 if r.label == PAPER_BEST)
-    return RecipeRuns(recipe, without, references, run_or_load(best, **kw))
+    paper_best = run_seeded(study, {PAPER_BEST: best})[PAPER_BEST]
+    return RecipeRuns(recipe, without, references, paper_best)
 
 
 def paper_best_numbers(study: StudySettings) -> dict[str, dict[str, float]]:
@@ -87,13 +105,20 @@ def with_zero_shot(frame: pd.DataFrame, task: str, study: StudySettings) -> pd.D
 
 
 def with_recipe(frame: pd.DataFrame, recipe: list[dict]) -> pd.DataFrame:
-    """Table 4 with the row "ours: best recipe": the mean over its seeds."""
+    """Table 4 with the row "ours: best recipe": the mean over its seeds (and, in a table over
+    seeds, its interval and seed count)."""
     row: dict = {"label": f"{RECIPE} (mean of {len(recipe)} seeds)"}
     for metric in METRICS:
         if f"ours_{metric}" in frame:
-            row[f"ours_{metric}"] = round(sum(r["metrics"][metric] for r in recipe)
-                                          / len(recipe), 4)
+            values = [r["metrics"][metric] for r in recipe]
+            row[f"ours_{metric}"] = round(sum(values) / len(values), 4)
             row[f"paper_{metric}"] = None
+            if f"ours_{metric}_low" in frame:
+                mean, low, high = t_interval(values)
+                row[f"ours_{metric}_low"], row[f"ours_{metric}_high"] = round(low, 4), round(
+                    high, 4)
+    if "seeds" in frame:
+        row["seeds"] = len(recipe)
     row["epoch"] = None
     row["train_seconds"] = round(sum(r["timings"]["train_seconds"] for r in recipe)
                                  / len(recipe), 1)
@@ -101,3 +126,59 @@ def with_recipe(frame: pd.DataFrame, recipe: list[dict]) -> pd.DataFrame:
     out = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
     out.attrs = dict(frame.attrs)
     return out
+
+
+@dataclass
+class RecipeSection:
+    """Notebook 02's recipe section: the recipe beside the references and the paper, its
+    comparisons, what each lever is worth, and the paper's section-5 claims."""
+
+    summary: pd.DataFrame
+    comparisons: pd.DataFrame
+    ablations: pd.DataFrame
+    claims: pd.DataFrame
+    reading: str  # Markdown
+
+    def save(self, study: StudySettings) -> None:
+        for frame, name in [(self.summary, "recipe"), (self.comparisons, "recipe-comparisons"),
+                            (self.ablations, "recipe-ablations"),
+                            (self.claims, "multitask-claims")]:
+            study.save_table(frame, name)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import Markdown, display
+
+        for frame in (self.summary, self.comparisons, self.ablations, self.claims):
+            display(with_intervals(frame), Markdown(frame.attrs.get("caption", "")))
+        display(Markdown(self.reading))
+
+
+def recipe_section(study: StudySettings, recipe: RecipeRuns) -> RecipeSection:
+    """The recipe's tables and reading, from its stored runs (``recipe_runs``)."""
+    results = recipe.results()
+    summary = recipe_summary(results, paper=paper_best_numbers(study))
+    comparisons = recipe_comparisons(RECIPE, results)
+    ablations = ablation_table(recipe.recipe[0], recipe.ablations)
+    claims = pd.concat({label: multitask_claims(runs, recipe.references)
+                        for label, runs in [(RECIPE, recipe.recipe),
+                                            (PAPER_BEST, recipe.paper_best)]},
+                       names=["multitask model", None]).reset_index(level=0)
+    seeds = {label: len(runs) for label, runs in results.items()}
+    note = study.provenance()
+    if caveat := quora_caveat(study.checkpoint):
+        note += f". Quora: {caveat}"
+    summary.attrs["caption"] = (
+        "Means over seeds with 95% Student-t intervals (seeds: " + "; ".join(
+            f"{label} {n}" for label, n in seeds.items()) + f"). {note}")
+    comparisons.attrs["caption"] = (
+        "The recipe minus each other model, by the verdict test (stats.significance: seeds "
+        f"and dev examples resampled together). {note}")
+    ablations.attrs["caption"] = (
+        "What each lever is worth: the recipe minus the recipe without it, both seed 0, by the "
+        f"verdict test over the dev examples; per-task gains are differences of one run. {note}")
+    claims.attrs["caption"] = (
+        "The paper's section-5 claims: each multitask model's runs against the single-task "
+        f"references' runs, by the verdict test. {note}")
+    reading = recipe_reading(summary, RECIPE, comparisons, ablations,
+                             claims[claims["multitask model"] == RECIPE])
+    return RecipeSection(summary, comparisons, ablations, claims, reading)

@@ -2,6 +2,10 @@
 a task x dropout table, and the stored results of chosen rows or configs (for curves, error
 analysis and the paper's claims).
 
+A study that does not train (``StudySettings.train`` is False: the all-data study by default)
+only loads: a run that is not stored is left out, and a table shows it as not run, with the
+command that trains it and a rough time.
+
 Everything goes through ``experiments`` (``run_grid``, ``run_or_load``), so a row trained once,
 by any notebook, is loaded from the run cache by every later one. Each takes an ``executor``
 (``experiments.fanout``): the runs not yet stored are then trained as submitit jobs, and every
@@ -10,13 +14,18 @@ result is read from the cache; ``None`` trains them in this process, one after a
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from minbert_lab.config import TASK_TITLES, RunConfig
+from minbert_lab.durations import duration
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out
+from minbert_lab.experiments.queue import estimated_seconds
 from minbert_lab.experiments.seeds import grid_configs, run_seeds
-from minbert_lab.experiments.tables import grid_rows, run_grid
+from minbert_lab.experiments.store import RunStore
+from minbert_lab.experiments.tables import grid_rows, run_grid, with_intervals
 from minbert_lab.stats.significance import t_interval
 from minbert_lab.study.settings import StudySettings, committed_figures, repo_root
 from minbert_lab.training.metrics import METRIC_OF, METRICS
@@ -24,23 +33,37 @@ from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 def run_table(study: StudySettings, name: str,
               executor: Executor | None = None) -> pd.DataFrame:
-    """Runs or loads grid ``name`` for every seed of ``study``.
+    """Runs or loads grid ``name`` for every seed of ``study`` (loads only, when the study does
+    not train).
 
-    With one seed this is ``run_grid``'s table. With several, ``ours_*`` is the mean over seeds,
-    ``ours_*_std`` its standard deviation and ``ours_*_low`` / ``ours_*_high`` its 95% Student-t
-    interval; ``train_seconds`` is summed.
+    With one seed this is ``run_grid``'s table. With several, ``ours_*`` is the mean over the
+    seeds stored, ``ours_*_std`` its standard deviation and ``ours_*_low`` / ``ours_*_high`` its
+    95% Student-t interval, ``seeds`` how many seeds the row has; ``train_seconds`` is summed.
+    ``attrs["not_run"]`` names each row's missing seeds.
     """
-    _fan_out(study, {f"{label}, seed {seed}": config for seed in study.seeds  # one fan-out
-                     for label, config in grid_configs(name, profile=study.profile, seed=seed,
-                                                       checkpoint=study.checkpoint).items()},
-             executor)
+    configs = {f"{label}, seed {seed}": config for seed in study.seeds
+               for label, config in grid_configs(name, profile=study.profile, seed=seed,
+                                                 checkpoint=study.checkpoint).items()}
+    if study.train:
+        _fan_out(study, configs, executor)  # one fan-out for every seed
     frames = [run_grid(name, profile=study.profile, seed=seed, checkpoint=study.checkpoint,
-                       data_dir=study.data_dir,
-                       runs_dir=study.runs_dir, progress=study.progress) for seed in study.seeds]
+                       data_dir=study.data_dir, runs_dir=study.runs_dir,
+                       progress=study.progress, stored_only=not study.train)
+              for seed in study.seeds]
     attrs = dict(frames[0].attrs, seeds=list(study.seeds))
+    if not study.train:
+        attrs["train_hint"] = train_hint(study, RunStore(study.data_dir, study.runs_dir)
+                                         .missing(configs).values())
     if len(frames) == 1:
         frames[0].attrs = attrs
         return frames[0]
+    return _over_seeds(frames, study.seeds, attrs)
+
+
+def _over_seeds(frames: list[pd.DataFrame], seeds: tuple[int, ...],
+                attrs: dict) -> pd.DataFrame:
+    """One table from one ``run_grid`` frame per seed: per row, the mean over the seeds it has
+    and their interval (see ``run_table``)."""
     stacked = pd.concat(frames, keys=range(len(frames)), names=["seed_index", "row"])
     grouped = stacked.groupby(level="row", sort=True)
     frame = frames[0][["label"]].copy()
@@ -49,16 +72,43 @@ def run_table(study: StudySettings, name: str,
         if ours in stacked:
             frame[ours] = grouped[ours].mean().round(4)
             frame[f"{ours}_std"] = grouped[ours].std().round(4)
-            bounds = grouped[ours].apply(lambda v: t_interval(v.to_numpy(float))[1:])
+            bounds = grouped[ours].apply(lambda v: t_interval(v.dropna().to_numpy(float))[1:]
+                                         if v.notna().any() else (math.nan, math.nan))
             frame[f"{ours}_low"] = bounds.map(lambda b: round(b[0], 4))
             frame[f"{ours}_high"] = bounds.map(lambda b: round(b[1], 4))
             frame[paper] = frames[0][paper]
+    primary = next(f"ours_{m}" for m in reversed(METRICS) if f"ours_{m}" in stacked)
+    frame["seeds"] = grouped[primary].count()
     frame["epoch"] = grouped["epoch"].mean().round(1)
-    frame["train_seconds"] = grouped["train_seconds"].sum().round(1)
+    frame["train_seconds"] = grouped["train_seconds"].sum(min_count=1).round(1)
     frame["cached"] = grouped["cached"].all()
-    frame.attrs = dict(attrs, note=f"{attrs['note']}; mean of {len(frames)} seeds, with 95% "
-                       "intervals over seeds")
+    missing = {}
+    for seed, single in zip(seeds, frames):
+        for label in single.attrs.get("not_run", []):
+            missing.setdefault(label, []).append(seed)
+    not_run = [f"{label} (seed{'s' * (len(s) > 1)} {', '.join(map(str, s))})"
+               for label, s in missing.items()]
+    runs = int(stacked["train_seconds"].notna().sum())
+    frame.attrs = dict(attrs, not_run=not_run, runs=runs,
+                       train_seconds=float(stacked["train_seconds"].sum()),
+                       note=f"{attrs['note']}; mean over up to {len(frames)} seeds "
+                            f"({', '.join(map(str, seeds))}; column seeds), with 95% "
+                            "Student-t intervals over seeds")
     return frame
+
+
+def train_hint(study: StudySettings, missing) -> str | None:
+    """What trains the runs ``missing`` of a study that only loads, with a rough time; ``None``
+    when nothing is missing."""
+    missing = list(missing)
+    if not missing:
+        return None
+    seconds = estimated_seconds(missing, RunStore(study.data_dir, study.runs_dir))
+    rough = "" if seconds is None else f", roughly {duration(seconds)} on 2 CPU cores"
+    command = ("`python -m minbert_lab queue seeds`" if study.profile == "all-data"
+               else f"`make study PROFILE={study.profile} TRAIN=yes`")
+    return (f"{len(missing)} run{'s' * (len(missing) > 1)} not stored yet; {command} trains "
+            f"them{rough}")
 
 
 def dropout_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -96,11 +146,8 @@ def load_rows(study: StudySettings, name: str, labels: list[str] | None = None,
     unknown = [label for label in wanted if label not in rows]
     if unknown:
         raise ValueError(f"labels {unknown} are not rows of table {name}; rows: {list(rows)}")
-    _fan_out(study, {label: rows[label].config for label in wanted}, executor)
-    return {label: run_or_load(rows[label].config, data_dir=study.data_dir,
-                               runs_dir=study.runs_dir, progress=study.progress,
-                               label=f"table {name} ({label})")
-            for label in wanted}
+    return run_configs(study, {label: rows[label].config for label in wanted}, executor,
+                       prefix=f"table {name} ")
 
 
 def best_label(frame: pd.DataFrame, metric: str = "score") -> str:
@@ -111,12 +158,21 @@ def best_label(frame: pd.DataFrame, metric: str = "score") -> str:
     return str(frame.loc[frame[column].astype(float).idxmax(), "label"])
 
 
+def best_multitask_run(study: StudySettings) -> tuple[str, dict, pd.DataFrame]:
+    """The best Table 4 row by composite score (mean over the study's stored seeds): its
+    label, the run of the study's first seed, and its table row."""
+    table4 = run_table(study, "4")
+    label = best_label(table4, "score")
+    best = load_rows(study, "4", [label])[label]
+    return label, best, with_intervals(table4.loc[table4["label"] == label])
+
+
 def run_seeded(study: StudySettings, configs: dict[str, RunConfig],
                executor: Executor | None = None) -> dict[str, list[dict]]:
     """Runs or loads every config once per seed of ``study``: label -> results in seed order
     (the input of ``stats.significance``)."""
     return run_seeds(configs, study.seeds, data_dir=study.data_dir, runs_dir=study.runs_dir,
-                     progress=study.progress, executor=executor)
+                     progress=study.progress, executor=executor, stored_only=not study.train)
 
 
 def grid_results(study: StudySettings, name: str,
@@ -127,11 +183,17 @@ def grid_results(study: StudySettings, name: str,
 
 
 def run_configs(study: StudySettings, configs: dict[str, RunConfig],
-                executor: Executor | None = None) -> dict[str, dict]:
-    """Runs or loads each config once, with the seed it carries: label -> result."""
+                executor: Executor | None = None, *, prefix: str = "") -> dict[str, dict]:
+    """Runs or loads each config once, with the seed it carries: label -> result. A study that
+    does not train leaves out the configs with no stored result."""
+    if not study.train:
+        store = RunStore(study.data_dir, study.runs_dir)
+        return {label: result for label, config in configs.items()
+                if (result := store.load(config)) is not None}
     _fan_out(study, configs, executor)
     return {label: run_or_load(config, data_dir=study.data_dir, runs_dir=study.runs_dir,
-                               progress=study.progress, label=label)
+                               progress=study.progress,
+                               label=f"{prefix}({label})" if prefix else label)
             for label, config in configs.items()}
 
 

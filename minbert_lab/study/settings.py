@@ -14,6 +14,9 @@ by the notebook runner or by tests override the defaults:
 ``MINBERT_OUTPUTS_DIR``  what a notebook writes besides figures, such as the best model and
                          its prediction files (default ``<repo>/outputs/<profile>``)
 ``MINBERT_PROGRESS``     ``0`` hides progress bars (the runner sets it for executed copies)
+``MINBERT_TRAIN``        ``0``: load stored results only, train nothing (a run not stored shows
+                         as not run); ``1``: train what is missing. Default: by profile
+                         (``LOAD_ONLY``)
 ======================== ============================================================
 
 The study's parameters, ``PROFILE`` and ``CHECKPOINT``, live in each notebook's cell tagged
@@ -33,8 +36,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
-from minbert_lab.config import PROFILES
+from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, quora_caveat
+from minbert_lab.config import LOAD_ONLY, PROFILES, STUDY_SEEDS
 from minbert_lab.data.splits import DataNotPreparedError, load_manifest, split_note
 from minbert_lab.experiments.tables import to_markdown
 
@@ -75,27 +78,32 @@ class StudySettings:
     runs_dir: Path
     figures_dir: Path
     progress: bool = True
+    train: bool = True  # False: load stored results only (``MINBERT_TRAIN``)
     outputs_dir: Path | None = None  # None: <repo>/outputs/<profile>
     saved: list[Path] = field(default_factory=list, compare=False)
 
     @classmethod
     def from_env(cls, *, profile: str = "quick", checkpoint: str = DEFAULT_CHECKPOINT,
-                 seeds: list[int] | tuple[int, ...] = (0,),
+                 seeds: list[int] | tuple[int, ...] | None = None,
                  root: Path | str | None = None) -> StudySettings:
         """Validates the parameters and resolves folders (environment first, then defaults).
+
+        ``seeds=None`` takes the profile's (``STUDY_SEEDS``: all-data 0, 1, 2; others 0).
 
         Raises:
             ValueError: unknown profile, or no seeds.
         """
         if profile not in PROFILES:
             raise ValueError(f"profile={profile!r} is not valid; choose one of {list(PROFILES)}")
-        seeds = tuple(seeds)
+        seeds = tuple(STUDY_SEEDS.get(profile, (0,)) if seeds is None else seeds)
         if not seeds or any(not isinstance(s, int) or s < 0 for s in seeds):
             raise ValueError(f"seeds={list(seeds)!r} is not valid; give integers >= 0")
         base = Path(root) if root is not None else repo_root()
         default_figures = (committed_figures(base, profile) if profile != "smoke"
                            else base / "outputs" / "smoke" / "figures")
         env = os.environ
+        train = (env["MINBERT_TRAIN"] not in _FALSE if env.get("MINBERT_TRAIN")
+                 else profile not in LOAD_ONLY)
         return cls(
             profile=profile,
             checkpoint=checkpoint,
@@ -104,6 +112,7 @@ class StudySettings:
             runs_dir=Path(env.get("MINBERT_RUNS_DIR") or base / "runs"),
             figures_dir=Path(env.get("MINBERT_FIGURES_DIR") or default_figures),
             progress=env.get("MINBERT_PROGRESS", "1") not in _FALSE,
+            train=train,
             outputs_dir=Path(env.get("MINBERT_OUTPUTS_DIR") or base / "outputs" / profile),
         )
 
@@ -120,14 +129,18 @@ class StudySettings:
         except DataNotPreparedError:
             return "data not prepared"
 
-    def save_figure(self, fig: Figure, name: str, *, stamp: bool | str = True) -> Path:
+    def save_figure(self, fig: Figure, name: str, *, stamp: bool | str = True,
+                    shows_quora: bool = False) -> Path:
         """Writes ``<figures_dir>/<name>.png`` and returns its path.
 
         ``stamp=True`` adds :meth:`provenance` as a footer strip under the image, so the file
         says what produced it; a string is used as the footer instead; ``False`` adds none
-        (diagrams). ``fig`` itself is left as it was.
+        (diagrams). ``shows_quora`` adds the checkpoint's Quora caveat to the footer.
+        ``fig`` itself is left as it was.
         """
         path = self._target(f"{name}.png")
+        if shows_quora and stamp and (caveat := quora_caveat(self.checkpoint)):
+            stamp = f"{self.provenance() if stamp is True else stamp}. Quora: {caveat}"
         if not stamp:
             fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
             return path

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from minbert_lab.analysis.overview import read_clean
+from minbert_lab.cli import run_command
 from minbert_lab.config import RunConfig
 from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.seeds import grid_configs
 from minbert_lab.predict import output_name, predict, predictions_record, read_predictions
 from minbert_lab.study.settings import StudySettings, repo_root
 from minbert_lab.training.metrics import METRIC_OF, task_metric
@@ -31,6 +33,27 @@ SUBMISSION_BY_DEFAULT = ("smoke", "quick")
 def wants_submission(study: StudySettings, asked: bool | None) -> bool:
     """Whether to write the submission: ``asked`` when given, else by the study's profile."""
     return study.profile in SUBMISSION_BY_DEFAULT if asked is None else asked
+
+
+def submission(study: StudySettings, label: str, asked: bool | None = None) -> pd.DataFrame:
+    """Notebook 03's last section: the CS224N files of Table 4's row ``label`` (its first study
+    seed), written when wanted (:func:`wants_submission`); otherwise a table saying why not and
+    the two commands that write them."""
+    config = grid_configs("4", profile=study.profile, seed=study.seeds[0],
+                          checkpoint=study.checkpoint)[label]
+    if wants_submission(study, asked):
+        return write_submission(study, config, label=f"best of table 4 ({label})")
+    model_dir, out = submission_dirs(study)
+    steps = [run_command(config, save_model=str(model_dir)),
+             f"python -m minbert_lab predict --model {model_dir} --out {out}"]
+    frame = pd.DataFrame({"step": ["1. train it again, saving the model", "2. write the files"],
+                          "command": steps})
+    frame.attrs["caption"] = (
+        f"Not written in the {study.profile} profile: a stored result holds no weights, so "
+        f"saving this model means training it again ({label}, seed {config.seed}), which the "
+        f"{study.profile} study does not do by default. The two commands above do it (the "
+        "first trains to the same numbers); in this notebook, set SUBMISSION = True.")
+    return frame
 
 
 def submission_dirs(study: StudySettings) -> tuple[Path, Path]:

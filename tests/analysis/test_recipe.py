@@ -52,7 +52,7 @@ def test_ablations_and_claims_have_intervals_and_verdicts() -> None:
     assert table.loc[1, "score gain"] == 0 and table.loc[1, "verdict"] == "not significant"
     assert table.loc[1, "time cost"] == "1.00x"
     claims = multitask_claims([fake_result(seed=s) for s in range(2)],
-                              {t: _single(t) for t in ("sst", "para", "sts")}, resamples=200)
+                              {t: [_single(t)] for t in ("sst", "para", "sts")}, resamples=200)
     assert list(claims["metric"]) == ["sts_pearson", "sst_acc"]
     assert set(claims["verdict"]) <= {"reproduced", "contradicted", "not significant"}
 
