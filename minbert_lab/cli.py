@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import shlex
 import sys
 from dataclasses import dataclass
@@ -407,6 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, OSError, RuntimeError) as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as err:  # training.interrupt.TrainingInterrupted says where
+        why = str(err) or ("interrupted; run the same command again: it goes on from the last "
+                           "saved resume state, if any")
+        print(f"{parser.prog}: {why}", file=sys.stderr)
+        return getattr(err, "exit_status", 130)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -429,10 +435,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         shown = "; ".join(f"{task} {tc.label}" for task, tc in config.tasks.items())
         result = run_or_load(config, data_dir=args.data_dir, runs_dir=args.runs_dir,
                              label=f"run ({shown})", save_model=args.save_model)
-        print(json.dumps({"metrics": result["metrics"], "cached": result["cached"],
-                          "timings": result["timings"], "data": result["data"]["split_note"]},
-                         indent=2))
-        if args.save_model:
+        from minbert_lab.training.distributed import current_world
+
+        if current_world().main:  # under torchrun, one document: rank 0's (it holds the metrics)
+            # epochs counted from 1, as the terminal and the tables count them
+            metrics = {**result["metrics"], "epoch": result["metrics"]["epoch"] + 1}
+            print(strict_json({"metrics": metrics, "cached": result["cached"],
+                               "timings": result["timings"],
+                               "data": result["data"]["split_note"]}))
+        if args.save_model and current_world().main:  # rank 0 saves the model
             from minbert_lab.training.saved_model import saved_info
 
             if saved_info(args.save_model) is None:  # the warning above says why
@@ -475,6 +486,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         run_queue(plan, data_dir=args.data_dir, runs_dir=args.runs_dir)
         return 0
     raise AssertionError(args.command)
+
+
+def strict_json(value) -> str:
+    """``value`` as strict JSON (RFC 8259): a NaN or infinite number becomes ``null``."""
+    def finite(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: finite(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [finite(x) for x in v]
+        return v
+    return json.dumps(finite(value), indent=2, allow_nan=False)
 
 
 def with_pd_options(show) -> None:

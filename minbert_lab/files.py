@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,15 @@ def atomic_write(path: Path | str, data: str | bytes | Sequence[bytes]) -> None:
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
                 f.write(chunk)
+        # mkstemp makes the file 0600; give it the mode open() would (0666 less the umask)
+        os.chmod(tmp, stat.S_IMODE(0o666 & ~_umask()))
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -74,15 +74,17 @@ class MultitaskModel(nn.Module):
 
     @classmethod
     def from_config(cls, encoder: nn.Module, config: RunConfig) -> MultitaskModel:
-        """The model a ``RunConfig`` describes, around an already loaded encoder."""
-        return cls(
-            encoder,
-            config.tasks,
-            dropout=config.dropout,
-            pooling=config.pooling,
-            shared_trunk=config.shared_trunk,
-            pair_projection=config.pair_projection,
-        )
+        """The model a ``RunConfig`` describes, around an already loaded encoder; its heads are
+        built on the CPU (the caller moves the model)."""
+        with torch.device("cpu"):
+            return cls(
+                encoder,
+                config.tasks,
+                dropout=config.dropout,
+                pooling=config.pooling,
+                shared_trunk=config.shared_trunk,
+                pair_projection=config.pair_projection,
+            )
 
     def input_form(self, task: str) -> str:
         """``"single"``, ``"cross"``, ``"siamese"`` or ``"hybrid"``: the batch form ``task``'s

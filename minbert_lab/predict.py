@@ -34,6 +34,7 @@ import pandas as pd
 import torch
 
 from minbert_lab.config import NUM_CLASSES, PROFILES
+from minbert_lab.data.batch import CPU
 from minbert_lab.data.sources import DataSourceError, fetch
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split
 from minbert_lab.data.tokenized import cached_tokenize
@@ -81,6 +82,7 @@ def predict(model_dir: Path | str, out_dir: Path | str = "predictions", *,
         file name -> its path, or ``None`` for a file that was skipped. ``predictions.json``
         beside the files records the model, the rows written and why a file was skipped.
     """
+    log(f"loading the model saved in {model_dir}...")
     saved = load_model(model_dir, device)
     config, out = saved.config.resolved(), Path(out_dir)
     # The saved folder carries the run's tokenizer files, so its token ids (and token cache
@@ -102,6 +104,8 @@ def predict(model_dir: Path | str, out_dir: Path | str = "predictions", *,
     for split, splits in (("dev", dev), ("test", test)):
         if not splits:
             continue
+        sizes = ", ".join(f"{task} {len(data):,}" for task, data in splits.items())
+        log(f"predicting the {split} sets ({sizes} examples)...")
         _, predictions = evaluate(_predictor(saved, splits), torch.device(device))
         for task, found in predictions.items():
             path = out / output_name(task, split)
@@ -178,7 +182,8 @@ def read_test_split(task: str, source: str, data_dir: Path | str,
     a = cached_tokenize(frame["sentence1"].tolist(), checkpoint, digest, "test-s1", cache)
     b = (None if task == "sst" else
          cached_tokenize(frame["sentence2"].tolist(), checkpoint, digest, "test-s2", cache))
-    labels = torch.zeros(len(frame), dtype=torch.int64 if task == "sst" else torch.float32)
+    labels = torch.zeros(len(frame), dtype=torch.int64 if task == "sst" else torch.float32,
+                         device=CPU)
     return TaskSplit(task, "test", frame, a, b, labels)
 
 

@@ -32,6 +32,7 @@ from minbert_lab.config import (
     REGULARIZERS,
     SAMPLERS,
 )
+from minbert_lab.files import _umask
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -173,6 +174,10 @@ def test_run_prints_its_result_json_alone_on_stdout(data_dir: Path, tmp_path: Pa
     result = json.loads(done.stdout)  # `run ... | jq .metrics` works
     assert set(result) == {"metrics", "cached", "timings", "data"} and not result["cached"]
     assert "epoch 1/1: sst_acc" in done.stderr  # the epoch summary, with the progress bars
+    assert result["metrics"]["epoch"] == 1  # the best epoch, counted as the terminal counts it
+    saved = next((tmp_path / "smoke").glob("*.json"))
+    assert oct(saved.stat().st_mode & 0o777) == oct(0o666 & ~_umask())  # not mkstemp's 0600
+    assert not list((tmp_path / "smoke").glob("*.lock"))  # no empty lock left behind
 
 
 def test_recipe_levers_reach_the_config() -> None:

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 import torch
 
+# Batches are built on the CPU (every tensor of the data layer says so) and moved to the
+# model's device by ``Batch.to``, so no tensor of them lands wherever a default device points.
+CPU = torch.device("cpu")
+
 
 @dataclass
 class Encoded:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from minbert_lab.data.batch import Batch, Encoded
+from minbert_lab.data.batch import CPU, Batch, Encoded
 from minbert_lab.data.splits import TaskSplit
 
 FORMS = ("single", "cross", "siamese", "hybrid")
@@ -21,9 +21,9 @@ def pad(seqs: list[torch.Tensor], types: list[torch.Tensor] | None = None,
         width: int | None = None) -> Encoded:
     """Right-pads id sequences with 0 ([PAD]) to the longest one (or to ``width``)."""
     width = max(max(len(s) for s in seqs), width or 0)
-    ids = torch.zeros(len(seqs), width, dtype=torch.int64)
-    mask = torch.zeros(len(seqs), width, dtype=torch.int64)
-    token_types = torch.zeros(len(seqs), width, dtype=torch.int64)
+    ids = torch.zeros(len(seqs), width, dtype=torch.int64, device=CPU)
+    mask = torch.zeros(len(seqs), width, dtype=torch.int64, device=CPU)
+    token_types = torch.zeros(len(seqs), width, dtype=torch.int64, device=CPU)
     for row, seq in enumerate(seqs):
         ids[row, : len(seq)] = seq
         mask[row, : len(seq)] = 1
@@ -52,8 +52,8 @@ def cross_pair(
             b_body = b_body[:-1]
     cls, sep = a[:1], a[-1:]
     ids = torch.cat([cls, a_body, sep, b_body, sep])
-    types = torch.cat([torch.zeros(len(a_body) + 2, dtype=torch.int64),
-                       torch.ones(len(b_body) + 1, dtype=torch.int64)])
+    types = torch.cat([torch.zeros(len(a_body) + 2, dtype=torch.int64, device=CPU),
+                       torch.ones(len(b_body) + 1, dtype=torch.int64, device=CPU)])
     return ids, types
 
 
@@ -78,7 +78,7 @@ def collate(data: TaskSplit, index: list[int], form: str, max_length: int,
         alone = ([truncate(data.a[i], max_length) for i in index]
                  + [truncate(data.b[i], max_length) for i in index])
         inputs = pad([p[0] for p in pairs] + alone,
-                     [p[1] for p in pairs] + [torch.zeros(len(s), dtype=torch.int64)
+                     [p[1] for p in pairs] + [torch.zeros(len(s), dtype=torch.int64, device=CPU)
                                               for s in alone], width=pad_to)
     else:
         raise ValueError(f"form={form!r} is not valid; choose one of {list(FORMS)}")
@@ -107,8 +107,9 @@ def make_batches(data: TaskSplit, form: str, *, batch_size: int, max_length: int
     """All batches of one pass over ``data``; seeded, so the same seed gives the same batches."""
     if len(data) == 0:
         raise ValueError(f"{data.task}-{data.split} has no examples to batch")
-    generator = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(data), generator=generator) if shuffle else torch.arange(len(data))
+    generator = torch.Generator(device=CPU).manual_seed(seed)
+    order = (torch.randperm(len(data), generator=generator, device=CPU) if shuffle
+             else torch.arange(len(data), device=CPU))
     if bucket:
         lengths = example_lengths(data, form)
         pool = batch_size * pool_batches
@@ -117,5 +118,5 @@ def make_batches(data: TaskSplit, form: str, *, batch_size: int, max_length: int
         ])
     groups = [g.tolist() for g in order.split(batch_size)]
     if bucket and shuffle:
-        groups = [groups[i] for i in torch.randperm(len(groups), generator=generator)]
+        groups = [groups[i] for i in torch.randperm(len(groups), generator=generator, device=CPU)]
     return [collate(data, g, form, max_length, pad_to) for g in groups]

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from minbert_lab.hints import data_source_hint
+
 DEFAULT_SOURCE = (
     "https://raw.githubusercontent.com/gpoesia/minbert-default-final-project/"
     "7ac8260577fc12a86c7aaf38918056c30054ef39/data"
@@ -69,8 +71,8 @@ def fetch(source: str, name: str, dest: Path, *, required: bool = True) -> Path 
         if not found:
             if required:
                 raise DataSourceError(
-                    f"{name} is not in the data source {source!r}. Point --source (or make "
-                    "DATA_SOURCE=...) at a folder or URL holding the CS224N data/ files."
+                    f"{name} is not in the data source {source!r}; point it at a folder or URL "
+                    f"holding the CS224N data/ files: {data_source_hint()}"
                 )
             return None
         expected = KNOWN_SHA256.get(name)
@@ -107,7 +109,8 @@ def _download(base_url: str, name: str, tmp: Path) -> bool:
         raise DataSourceError(f"downloading {url} failed: HTTP {err.code} {err.reason}") from err
     except (urllib.error.URLError, OSError) as err:
         raise DataSourceError(
-            f"cannot reach {url}: {err}. Offline? Use --source with a local copy of data/."
+            f"cannot reach {url}: {err}. Offline? Use a local copy of the CS224N data/ folder: "
+            f"{data_source_hint()}"
         ) from err
     with response:
         total = int(response.headers.get("Content-Length") or 0) or None

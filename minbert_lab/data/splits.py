@@ -10,8 +10,11 @@ import pandas as pd
 import torch
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
+from minbert_lab.data.batch import CPU
 from minbert_lab.data.prepare import CARVED
+from minbert_lab.data.sources import sha256_of
 from minbert_lab.data.tokenized import Ragged, cached_tokenize
+from minbert_lab.hints import data_source_hint
 
 DATA_DIR = Path("data")
 SUBSET_SEED = 1234  # fixed, so every config of a profile sees the same examples
@@ -19,6 +22,10 @@ SUBSET_SEED = 1234  # fixed, so every config of a profile sees the same examples
 
 class DataNotPreparedError(FileNotFoundError):
     """The prepared data (``data/manifest.json``) is missing."""
+
+
+class PreparedDataChangedError(RuntimeError):
+    """A prepared file no longer matches the checksum ``data prepare`` recorded for it."""
 
 
 @dataclass
@@ -40,9 +47,9 @@ def load_manifest(data_dir: Path | str = DATA_DIR) -> dict:
     path = Path(data_dir) / "manifest.json"
     if not path.is_file():
         raise DataNotPreparedError(
-            f"{path} not found: prepare the data first with `python -m minbert_lab data prepare`"
-            " (or `make data`)"
-        )
+            f"{path} not found: prepare the data first: {data_source_hint('URL_OR_FOLDER')} "
+            "(the source defaults to the CS224N starter repository; offline, a local copy of "
+            "its data/ folder)")
     return json.loads(path.read_text())
 
 
@@ -74,8 +81,14 @@ def load_split(task: str, split: str, *, checkpoint: str = DEFAULT_CHECKPOINT,
         raise ValueError(f"tasks={task!r} is not valid for the data in {data_dir}: it has no"
                          f" {split} split {key!r}; choose from the prepared tasks {prepared}")
     info = manifest["splits"][key]
-    frame = pd.read_csv(Path(data_dir) / info["file"], dtype={"id": str, "sentence1": str,
-                        "sentence2": str}, keep_default_na=False)
+    path = Path(data_dir) / info["file"]
+    if not path.is_file() or sha256_of(path) != info["sha256"]:
+        raise PreparedDataChangedError(
+            f"{path} {'is missing' if not path.is_file() else 'was changed'} since `data "
+            f"prepare` wrote it (its sha256 is in {Path(data_dir) / 'manifest.json'}); rebuild "
+            f"the prepared data: {data_source_hint(manifest.get('source') or 'URL_OR_FOLDER')}")
+    frame = pd.read_csv(path, dtype={"id": str, "sentence1": str, "sentence2": str},
+                        keep_default_na=False)
     if frame.empty:  # every row was skipped: the manifest's "skipped" counts say why
         raise ValueError(f"split {key!r} in {data_dir} has no rows; see the skipped counts in"
                          f" {Path(data_dir) / 'manifest.json'}")
@@ -85,11 +98,11 @@ def load_split(task: str, split: str, *, checkpoint: str = DEFAULT_CHECKPOINT,
     if task != "sst":
         b = cached_tokenize(frame["sentence2"].tolist(), checkpoint, info["sha256"], "s2", cache)
     dtype = torch.int64 if task == "sst" else torch.float32
-    labels = torch.tensor(frame["label"].to_numpy(), dtype=dtype)
+    labels = torch.tensor(frame["label"].to_numpy(), dtype=dtype, device=CPU)
     data = TaskSplit(task, split, frame, a, b, labels)
     if limit is not None and limit < len(data):
-        generator = torch.Generator().manual_seed(SUBSET_SEED)
-        index = torch.randperm(len(data), generator=generator)[:limit].sort().values
+        generator = torch.Generator(device=CPU).manual_seed(SUBSET_SEED)
+        index = torch.randperm(len(data), generator=generator, device=CPU)[:limit].sort().values
         data = subset(data, index)
     return data
 

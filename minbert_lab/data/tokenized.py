@@ -17,6 +17,7 @@ import torch
 from transformers import AutoTokenizer
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, resolve_checkpoint
+from minbert_lab.data.batch import CPU
 
 MODEL_MAX_TOKENS = 512
 
@@ -39,18 +40,18 @@ class Ragged:
 
     def select(self, index: torch.Tensor) -> Ragged:
         pieces = [self[int(i)] for i in index]
-        lengths = torch.tensor([len(p) for p in pieces], dtype=torch.int64)
-        offsets = torch.zeros(len(pieces) + 1, dtype=torch.int64)
+        lengths = torch.tensor([len(p) for p in pieces], dtype=torch.int64, device=CPU)
+        offsets = torch.zeros(len(pieces) + 1, dtype=torch.int64, device=CPU)
         offsets[1:] = torch.cumsum(lengths, 0)
-        values = torch.cat(pieces) if pieces else torch.zeros(0, dtype=torch.int32)
+        values = torch.cat(pieces) if pieces else torch.zeros(0, dtype=torch.int32, device=CPU)
         return Ragged(values, offsets)
 
     @classmethod
     def from_lists(cls, seqs: list[list[int]]) -> Ragged:
-        lengths = torch.tensor([len(s) for s in seqs], dtype=torch.int64)
-        offsets = torch.zeros(len(seqs) + 1, dtype=torch.int64)
+        lengths = torch.tensor([len(s) for s in seqs], dtype=torch.int64, device=CPU)
+        offsets = torch.zeros(len(seqs) + 1, dtype=torch.int64, device=CPU)
         offsets[1:] = torch.cumsum(lengths, 0)
-        values = torch.tensor([t for s in seqs for t in s], dtype=torch.int32)
+        values = torch.tensor([t for s in seqs for t in s], dtype=torch.int32, device=CPU)
         return cls(values, offsets)
 
 

@@ -315,6 +315,8 @@ class MinBert(nn.Module):
         config = dataclasses.replace(
             BertConfig.from_folder(folder), **{k: v for k, v in overrides.items() if v is not None}
         )
-        model = cls(config, add_pooler=add_pooler, attn_implementation=attn_implementation)
+        with torch.device("cpu"):  # built and loaded on the CPU, whatever the default device;
+            # the caller moves it (``.to(device)``)
+            model = cls(config, add_pooler=add_pooler, attn_implementation=attn_implementation)
         load_weights(model, folder)
         return model.eval()

@@ -21,7 +21,8 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     if x.device.type != "cpu":
         return F.dropout(x, p, training=True)
     n = x.numel()
-    words = torch.empty((n + 3) // 4, dtype=torch.int64).random_(-(2**63), None)  # all 64 bits
+    words = torch.empty((n + 3) // 4, dtype=torch.int64, device=x.device)
+    words.random_(-(2**63), None)  # all 64 bits
     uniform = words.view(torch.int16)[:n].view(x.shape)  # each in [-32768, 32767]
     keep = uniform >= round(p * 65536) - 32768  # True with probability 1 - p
     return x * (keep * (1.0 / (1.0 - p)))  # one multiply in the backward pass, not two

@@ -22,20 +22,41 @@ IGNORED_KEYS = ("embeddings.position_ids", "embeddings.token_type_ids")
 SHOW = 5  # how many keys an error message lists before summarising with a count
 
 
+class DamagedWeightsError(OSError):
+    """A weights file that cannot be read whole (truncated, edited, not a weights file)."""
+
+
+def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """The tensors of one ``.safetensors`` or ``.bin`` file, on the CPU.
+
+    Raises:
+        DamagedWeightsError: one line naming the file and what is wrong with it.
+    """
+    path = Path(path)
+    try:
+        if path.suffix == ".safetensors":
+            return load_file(path, device="cpu")
+        # weights_only: a .bin is a pickle, and a pickle from the hub could run code.
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # safetensors, pickle and zip raise their own types
+        reason = " ".join(str(err).split())[:160] or type(err).__name__
+        raise DamagedWeightsError(
+            f"{path} is damaged or not a weights file ({reason}); restore it, or point to "
+            "another model") from None
+
+
 def read_state_dict(folder: str | Path) -> dict[str, torch.Tensor]:
     """Reads a checkpoint's tensors, preferring ``model.safetensors`` over ``pytorch_model.bin``.
 
     Raises:
         FileNotFoundError: the folder holds neither file.
+        DamagedWeightsError: the file is there but cannot be read whole.
     """
     folder = Path(folder)
     for name in WEIGHT_FILES:
         path = folder / name
         if path.is_file():
-            if name.endswith(".safetensors"):
-                return load_file(path, device="cpu")
-            # weights_only: a .bin is a pickle, and a pickle from the hub could run code.
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return read_weights(path)
     raise FileNotFoundError(f"{folder} holds no weights: looked for {list(WEIGHT_FILES)}")
 
 

@@ -52,8 +52,14 @@ def current_world() -> World:
 
 
 def start(world: World, device: torch.device) -> None:
-    """Joins the process group (gloo on CPU, NCCL on GPUs) unless alone or already joined."""
+    """Joins the process group (gloo on CPU, NCCL on GPUs) unless alone or already joined.
+
+    On GPUs each rank first makes its own GPU the current one: NCCL's communicator, barriers
+    and ``broadcast_object_list`` use the current device, and every rank would otherwise share
+    ``cuda:0``."""
     if world.distributed and not dist.is_initialized():
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
 
 
@@ -98,7 +104,7 @@ def shard(batch: Batch, world: World) -> tuple[Batch, float]:
 
 def select_rows(batch: Batch, rows: list[int]) -> Batch:
     """The batch's examples ``rows`` (both sentences of a Siamese pair), padding trimmed."""
-    index = torch.tensor(rows)
+    index = torch.tensor(rows, device=batch.labels.device)
     copies = {"siamese": 2, "hybrid": 3}.get(batch.form, 1)  # rows per example
     sequences = torch.cat([index + k * batch.size for k in range(copies)])
     inputs = [t[sequences] for t in batch.inputs.tensors()]
@@ -107,11 +113,12 @@ def select_rows(batch: Batch, rows: list[int]) -> Batch:
                  batch.labels[index], [batch.ids[i] for i in rows])
 
 
-def global_mean(value: float, rows: int, world: World) -> float:
-    """The mean over the global batch of a per-rank mean ``value`` over ``rows`` rows."""
+def global_mean(value: float, rows: int, world: World, device: torch.device) -> float:
+    """The mean over the global batch of a per-rank mean ``value`` over ``rows`` rows (summed
+    on ``device``, the training device: NCCL reduces CUDA tensors only)."""
     if not world.distributed:
         return value
-    total = torch.tensor([value * rows, float(rows)], dtype=torch.float64)
+    total = torch.tensor([value * rows, float(rows)], dtype=torch.float64, device=device)
     dist.all_reduce(total)
     return float(total[0] / total[1])
 

@@ -21,6 +21,7 @@ from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.training.conflict import ConflictProbe, probe_batches, probe_steps
 from minbert_lab.training.distributed import World, barrier, current_world, device_for, start
 from minbert_lab.training.evaluation import evaluate
+from minbert_lab.training.interrupt import StopRequests, TrainingInterrupted
 from minbert_lab.training.optim import lr_factor, make_optimizer, set_lr
 from minbert_lab.training.ordering import make_task_order, step_tasks
 from minbert_lab.training.precision import autocast, warn_if_slow_bf16
@@ -46,6 +47,7 @@ class Training:
     resume: ResumeFile | None
     device: torch.device
     progress: bool
+    stop: StopRequests
     pad_to: int | None = None
     keep_best: bool = False  # keep a copy of the best epoch's weights (to save the model)
     best_weights: dict | None = None
@@ -114,17 +116,26 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     gradients = StepGradients([p for _, p in trainee.model.shared_parameters()],
                               config.gradient_surgery, seed=config.seed)
     probe = conflict_probe(trainee, sum(map(len, schedule)), device)
-    training = Training(trainee, optimizer, gradients, schedule, probe, resume, device,
-                        progress and world.main, pad_to, keep_best=model_dir is not None)
-    teacher = trainee.bregman.teacher if trainee.bregman is not None else None
-    run = resume.start(trainee.model, optimizer, teacher) if resume else RunProgress()
-    if run.resumed_at_steps:
-        training.restore(run)
-    for epoch in range(run.epoch, config.epochs):
-        train_epoch(training, run, epoch)
-        evaluate_epoch(training, run, epoch)
-        if epoch + 1 < config.epochs:
-            training.save(run, epoch=epoch + 1)
+    with StopRequests(world, device) as stop:
+        training = Training(trainee, optimizer, gradients, schedule, probe, resume, device,
+                            progress and world.main, stop, pad_to,
+                            keep_best=model_dir is not None)
+        teacher = trainee.bregman.teacher if trainee.bregman is not None else None
+        run = resume.start(trainee.model, optimizer, teacher) if resume else RunProgress()
+        if run.resumed_at_steps:
+            training.restore(run)
+            if world.main:
+                print(f"resuming at step {run.step}/{sum(map(len, schedule))} from the resume "
+                      f"state {resume.path}", file=sys.stderr, flush=True)
+        for epoch in range(run.epoch, config.epochs):
+            train_epoch(training, run, epoch)
+            evaluate_epoch(training, run, epoch)
+            if epoch + 1 < config.epochs:
+                training.save(run, epoch=epoch + 1)
+                stop_if_asked(training, run)
+    if stop.signal_name and world.main:  # it came during the last step or evaluation
+        print(f"{stop.signal_name} came as the run ended: it finished, and its result is kept",
+              file=sys.stderr, flush=True)
     if probe is not None:
         probe.at(run.step)  # the end of training
     if model_dir is not None and world.main:
@@ -157,10 +168,22 @@ def train_epoch(training: Training, run: RunProgress, epoch: int) -> None:
                               **surgery})
         run.step += 1
         bar.set_postfix(task="+".join(tasks), loss=f"{sum(losses.values()):.3f}")
-        if position < len(order) and training.resume and training.resume.due(run.step):
+        asked = position < len(order) and training.stop.requested()
+        if position < len(order) and training.resume and (asked or training.resume.due(run.step)):
             training.save(run, epoch=epoch, position=position, sources=sources,
                           seconds=time.perf_counter() - started)
+        if asked:
+            bar.close()
+            stop_if_asked(training, run)
     run.train_seconds += time.perf_counter() - started
+
+
+def stop_if_asked(training: Training, run: RunProgress) -> None:
+    """Raises ``TrainingInterrupted`` when a signal asked to stop (the caller saved the resume
+    state first)."""
+    if (name := training.stop.requested()) is not None:
+        raise TrainingInterrupted(name, run.step, sum(map(len, training.schedule)),
+                                  saved=training.resume is not None)
 
 
 def evaluate_epoch(training: Training, run: RunProgress, epoch: int) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 
 from minbert_lab.config import SAMPLERS
+from minbert_lab.data.batch import CPU
 from minbert_lab.data.splits import TaskSplit, subset
 
 
@@ -32,13 +33,13 @@ def balanced_indices(labels: torch.Tensor, *, n: int, seed: int) -> torch.Tensor
     Returns:
         ``(n,)`` int64 indices into ``labels``, in random order.
     """
-    labels = torch.as_tensor(labels)
+    labels = torch.as_tensor(labels, device=CPU)
     if labels.ndim != 1 or labels.numel() == 0:
         raise ValueError("labels must be a non-empty 1-D tensor")
     classes, labels = torch.unique(labels.long(), return_inverse=True)
     counts = torch.bincount(labels, minlength=len(classes)).double()
     weights = (1.0 / counts)[labels]  # (N,): every class gets total weight 1
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator(device=CPU).manual_seed(seed)
     return torch.multinomial(weights, n, replacement=True, generator=generator)
 
 

@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save
+from safetensors.torch import save
 
 import minbert_lab
 from minbert_lab.checkpoints import resolve_checkpoint
 from minbert_lab.config import RunConfig
 from minbert_lab.files import atomic_write
 from minbert_lab.model import MinBert
+from minbert_lab.model.loading import read_weights
 from minbert_lab.multitask_model import MultitaskModel
 
 ENCODER_FILE, HEADS_FILE, RUN_FILE = "model.safetensors", "heads.safetensors", "run.json"
@@ -93,6 +94,7 @@ def load_model(folder: Path | str, device: str | torch.device = "cpu") -> SavedM
 
     Raises:
         FileNotFoundError: no complete saved model in ``folder``.
+        DamagedWeightsError: a weights file is there but cannot be read whole.
         ValueError: the heads do not fit the config (the keys are named).
     """
     folder = Path(folder)
@@ -104,7 +106,7 @@ def load_model(folder: Path | str, device: str | torch.device = "cpu") -> SavedM
     config = RunConfig.from_dict(info["config"])
     encoder = MinBert.from_pretrained(folder, add_pooler=False)
     model = MultitaskModel.from_config(encoder, config)
-    heads = load_file(folder / HEADS_FILE, device="cpu")
+    heads = read_weights(folder / HEADS_FILE)
     expected = {k for k in model.state_dict() if not k.startswith(_ENCODER)}
     if set(heads) != expected:
         missing, unexpected = sorted(expected - set(heads)), sorted(set(heads) - expected)

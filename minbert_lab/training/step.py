@@ -49,7 +49,8 @@ def train_step(trainee: Trainee, optimizer: torch.optim.Optimizer, gradients: St
         if not torch.isfinite(loss):
             raise diverged(f"loss became {loss.item()}", step, epoch, task, batch)
         gradients.backward(task, loss if scale == 1.0 else loss * scale)
-        losses[task] = global_mean(loss.item(), batch.size if scale else 0, trainee.world)
+        losses[task] = global_mean(loss.item(), batch.size if scale else 0, trainee.world,
+                                   device)
         examples += whole.size
     projected = gradients.apply()
     if not clip_gradients(model, config.grad_clip):

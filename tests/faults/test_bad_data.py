@@ -189,3 +189,35 @@ def test_overlong_sentences_are_cut_to_the_model_and_counted(data_dir: Path) -> 
     assert row[0].item() == long[0][0].item() and row[-1].item() == long[0][-1].item()  # CLS, SEP
     lengths = batch.inputs.attention_mask.sum(1)
     assert torch.equal(lengths <= 64, torch.ones_like(lengths, dtype=torch.bool))
+
+
+@pytest.mark.parametrize(("old", "new"), [(",2\n", ",9\n"), (",2\n", ",3\n")])
+def test_a_prepared_file_edited_after_prepare_is_refused_with_the_command_that_rebuilds_it(
+        old: str, new: str, data_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    from minbert_lab.cli import main
+
+    monkeypatch.delenv("MAKELEVEL", raising=False)  # typed at a prompt, not run by make
+
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns("cache"))
+    train = copy / load_manifest(copy)["splits"]["sst-train"]["file"]
+    text = train.read_text()
+    assert old in text
+    train.write_text(text.replace(old, new, 1))  # a label out of range, or quietly another one
+    status = main(["--data-dir", str(copy), "run", "--profile", "smoke", "--runs-dir",
+                   str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert status == 1 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"python -m minbert_lab: error: {train} was changed since `data prepare` wrote it (its "
+        f"sha256 is in {copy / 'manifest.json'}); rebuild the prepared data: python -m "
+        f"minbert_lab data prepare --source {load_manifest(copy)['source']}")
+
+
+def test_under_make_a_hint_names_the_make_variable(monkeypatch) -> None:
+    from minbert_lab.hints import data_source_hint
+
+    monkeypatch.setenv("MAKELEVEL", "1")
+    assert data_source_hint() == "make data DATA_SOURCE=FOLDER"
+    monkeypatch.delenv("MAKELEVEL")
+    assert data_source_hint() == "python -m minbert_lab data prepare --source FOLDER"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import warnings
 from pathlib import Path
 
@@ -183,3 +184,30 @@ def test_no_warning_for_a_run_without_a_checkpoint(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         run = ResumeFile(tmp_path / "none.resume", CONFIG).start(model, optimizer)
     assert run == RunProgress()
+
+
+def test_a_damaged_weights_file_is_one_line_naming_it(data_dir: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    from minbert_lab.checkpoints import resolve_checkpoint
+    from minbert_lab.cli import main
+
+    folder = tmp_path / "checkpoint"
+    shutil.copytree(resolve_checkpoint("minilm-l6"), folder)
+    weights = folder / "model.safetensors"
+    with open(weights, "r+b") as f:
+        f.truncate(weights.stat().st_size // 2)
+    status = main(["--data-dir", str(data_dir), "run", "--profile", "smoke", "--checkpoint",
+                   str(folder), "--runs-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert status == 1 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"python -m minbert_lab: error: {weights} is damaged")
+
+
+def test_damaged_heads_are_named_too(tmp_path: Path) -> None:
+    from minbert_lab.model.loading import DamagedWeightsError, read_weights
+
+    heads = tmp_path / "heads.safetensors"
+    heads.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}")  # a header that lies
+    with pytest.raises(DamagedWeightsError, match="heads.safetensors is damaged"):
+        read_weights(heads)

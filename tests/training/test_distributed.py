@@ -45,7 +45,7 @@ def test_siamese_rows_keep_their_pairs_and_an_empty_shard_trains_nothing() -> No
     assert part.inputs.input_ids[:, 0].tolist() == [4, 16]  # sentence a of pair 1, then b
     lonely, scale = shard(_batch("single", n=1), World(rank=1, size=2))
     assert scale == 0.0 and lonely.size == 1
-    assert global_mean(0.5, 3, World()) == 0.5
+    assert global_mean(0.5, 3, World(), torch.device("cpu")) == 0.5
 
 
 def _run(args: list[str], *, ranks: int, data_dir: Path, out: Path,
@@ -94,3 +94,20 @@ def test_a_killed_rank_ends_the_job_and_the_rerun_resumes(data_dir: Path,
 def test_hybrid_rows_keep_the_pair_and_both_sentences() -> None:
     batch = _batch("hybrid", n=2)  # 6 rows: 2 pairs, then 2 first sentences, then 2 second
     assert select_rows(batch, [1]).inputs.input_ids[:, 0].tolist() == [4, 12, 20]
+
+
+@pytest.mark.slow
+def test_torchrun_prints_one_strict_json_document(data_dir: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         "-m", "minbert_lab", "--data-dir", str(data_dir), "run", "--profile", "smoke",
+         "--tasks", "sst,sts", "--runs-dir", str(tmp_path / "runs")],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    def no_constants(name: str):
+        raise AssertionError(f"{name} is not JSON")
+
+    result = json.loads(done.stdout, parse_constant=no_constants)  # one document, nothing else
+    assert 0 < result["metrics"]["score"] <= 1
