@@ -415,77 +415,89 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(err, "exit_status", 130)
 
 
+def _data(args: argparse.Namespace) -> int:
+    from minbert_lab.data.prepare import prepare
+
+    manifest = prepare(args.source, args.data_dir)
+    for split, info in manifest["splits"].items():
+        print(f"{split:>11}: {info['rows']:>6,} rows")
+    for name, info in manifest["files"].items():
+        if info["rows_skipped"]:
+            print(f"skipped in {name}: {info['skipped']}")
+    print(f"quora split: {manifest['quora_split']}; manifest: "
+          f"{Path(args.data_dir) / 'manifest.json'}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from minbert_lab.experiments.cache import run_or_load
+    from minbert_lab.training.distributed import current_world
+
+    config = config_from_args(args)
+    shown = "; ".join(f"{task} {tc.label}" for task, tc in config.tasks.items())
+    result = run_or_load(config, data_dir=args.data_dir, runs_dir=args.runs_dir,
+                         label=f"run ({shown})", save_model=args.save_model)
+    if not current_world().main:  # under torchrun, one document: rank 0's (it holds the metrics)
+        return 0
+    # epochs counted from 1, as the terminal and the tables count them
+    metrics = {**result["metrics"], "epoch": result["metrics"]["epoch"] + 1}
+    print(strict_json({"metrics": metrics, "cached": result["cached"],
+                       "timings": result["timings"], "data": result["data"]["split_note"]}))
+    if args.save_model:  # rank 0 saved it
+        from minbert_lab.training.saved_model import saved_info
+
+        if saved_info(args.save_model) is None:  # the warning above says why
+            print(f"error: no model was saved to {args.save_model}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from minbert_lab.predict import predict
+
+    predict(args.model, args.out, data_dir=args.data_dir, test_source=args.test_source,
+            all_dev=args.all_dev)
+    return 0
+
+
+def _table(args: argparse.Namespace) -> int:
+    from minbert_lab.experiments.fanout import make_executor
+    from minbert_lab.experiments.tables import caption, run_grid
+
+    executor = None
+    if args.executor:
+        given = {} if args.timeout_min is None else {"timeout_min": args.timeout_min}
+        executor = make_executor(
+            args.executor, args.submitit_dir or Path(args.runs_dir) / "submitit",
+            workers=args.workers, cpus_per_job=args.cpus_per_job,
+            gpus_per_job=args.gpus_per_job, partition=args.partition, **given)
+    frame = run_grid(args.table, profile=args.profile, seed=args.seed,
+                     checkpoint=args.checkpoint, data_dir=args.data_dir,
+                     runs_dir=args.runs_dir, executor=executor, stored_only=args.stored_only)
+    with_pd_options(lambda: print(frame.to_string(index=False)))
+    print(caption(frame))
+    return 0
+
+
+def _queue(args: argparse.Namespace) -> int:
+    from minbert_lab.experiments.queue import PLANS, is_stored, run_queue
+
+    plan = PLANS[args.plan](args.profile, checkpoint=args.checkpoint)
+    if args.list:
+        for label, config in plan:
+            stored = is_stored(config, data_dir=args.data_dir, runs_dir=args.runs_dir)
+            print(f"{'stored ' if stored else 'missing'}  {label}")
+        return 0
+    run_queue(plan, data_dir=args.data_dir, runs_dir=args.runs_dir)
+    return 0
+
+
+# What each command runs (the heavy imports happen inside, so `--help` stays instant).
+HANDLERS = {"data": _data, "run": _run, "predict": _predict, "table": _table, "queue": _queue}
+
+
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "data":
-        from minbert_lab.data.prepare import prepare
-
-        manifest = prepare(args.source, args.data_dir)
-        for split, info in manifest["splits"].items():
-            print(f"{split:>11}: {info['rows']:>6,} rows")
-        for name, info in manifest["files"].items():
-            if info["rows_skipped"]:
-                print(f"skipped in {name}: {info['skipped']}")
-        print(f"quora split: {manifest['quora_split']}; manifest: "
-              f"{Path(args.data_dir) / 'manifest.json'}")
-        return 0
-    if args.command == "run":
-        from minbert_lab.experiments.cache import run_or_load
-
-        config = config_from_args(args)
-        shown = "; ".join(f"{task} {tc.label}" for task, tc in config.tasks.items())
-        result = run_or_load(config, data_dir=args.data_dir, runs_dir=args.runs_dir,
-                             label=f"run ({shown})", save_model=args.save_model)
-        from minbert_lab.training.distributed import current_world
-
-        if current_world().main:  # under torchrun, one document: rank 0's (it holds the metrics)
-            # epochs counted from 1, as the terminal and the tables count them
-            metrics = {**result["metrics"], "epoch": result["metrics"]["epoch"] + 1}
-            print(strict_json({"metrics": metrics, "cached": result["cached"],
-                               "timings": result["timings"],
-                               "data": result["data"]["split_note"]}))
-        if args.save_model and current_world().main:  # rank 0 saves the model
-            from minbert_lab.training.saved_model import saved_info
-
-            if saved_info(args.save_model) is None:  # the warning above says why
-                print(f"error: no model was saved to {args.save_model}", file=sys.stderr)
-                return 1
-        return 0
-    if args.command == "predict":
-        from minbert_lab.predict import predict
-
-        predict(args.model, args.out, data_dir=args.data_dir, test_source=args.test_source,
-                all_dev=args.all_dev)
-        return 0
-    if args.command == "table":
-        from minbert_lab.experiments.fanout import make_executor
-        from minbert_lab.experiments.tables import caption, run_grid
-
-        executor = None
-        if args.executor:
-            given = {} if args.timeout_min is None else {"timeout_min": args.timeout_min}
-            executor = make_executor(
-                args.executor, args.submitit_dir or Path(args.runs_dir) / "submitit",
-                workers=args.workers, cpus_per_job=args.cpus_per_job,
-                gpus_per_job=args.gpus_per_job, partition=args.partition, **given)
-        frame = run_grid(args.table, profile=args.profile, seed=args.seed,
-                         checkpoint=args.checkpoint, data_dir=args.data_dir,
-                         runs_dir=args.runs_dir, executor=executor,
-                         stored_only=args.stored_only)
-        with_pd_options(lambda: print(frame.to_string(index=False)))
-        print(caption(frame))
-        return 0
-    if args.command == "queue":
-        from minbert_lab.experiments.queue import PLANS, is_stored, run_queue
-
-        plan = PLANS[args.plan](args.profile, checkpoint=args.checkpoint)
-        if args.list:
-            for label, config in plan:
-                stored = is_stored(config, data_dir=args.data_dir, runs_dir=args.runs_dir)
-                print(f"{'stored ' if stored else 'missing'}  {label}")
-            return 0
-        run_queue(plan, data_dir=args.data_dir, runs_dir=args.runs_dir)
-        return 0
-    raise AssertionError(args.command)
+    return HANDLERS[args.command](args)
 
 
 def strict_json(value) -> str:

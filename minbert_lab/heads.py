@@ -55,7 +55,30 @@ class SharedTrunk(nn.Module):
         return F.relu(self.dense(x))  # (N, H)
 
 
-class SentimentHead(nn.Module):
+class TaskHead(nn.Module):
+    """A task's head over the encoder's outputs. Built by name through ``HEAD_CLASSES`` and
+    :meth:`for_task`."""
+
+    @classmethod
+    def for_task(cls, task: str, *, hidden: int, dropout: float) -> TaskHead:
+        """This head for ``task`` (only the cosine heads read the task: its score range)."""
+        return cls(hidden=hidden, dropout=dropout)
+
+
+class SiameseHead(TaskHead):
+    """A head that projects each sentence's embedding on its own (``to_proj``) and compares
+    the two: the projection can start as the identity."""
+
+    to_proj: nn.Linear
+
+    def start_as_identity(self) -> None:
+        """``to_proj`` becomes the identity: a fresh head scores the pretrained embeddings."""
+        with torch.no_grad():
+            nn.init.eye_(self.to_proj.weight)
+            self.to_proj.bias.zero_()
+
+
+class SentimentHead(TaskHead):
     """Dropout and a linear layer over the sentence embedding: ``(B, H) -> (B, num_classes)``."""
 
     def __init__(self, *, hidden: int, num_classes: int = 5, dropout: float):
@@ -67,7 +90,7 @@ class SentimentHead(nn.Module):
         return self.to_logits(self.dropout(x))  # (B, C)
 
 
-class SiameseConcatDiffHead(nn.Module):
+class SiameseConcatDiffHead(SiameseHead):
     """S-CD: ``[u, v, |u - v|] -> Linear -> score`` with ``u``, ``v`` the projected sentences.
 
     Both sentences go through the *same* projection: a Siamese network ties its two towers, so
@@ -87,7 +110,7 @@ class SiameseConcatDiffHead(nn.Module):
         return PairOutput(self.to_score(features).squeeze(-1), u, v)
 
 
-class SiameseCosineHead(nn.Module):
+class SiameseCosineHead(SiameseHead):
     """S-CS: the cosine similarity of the two projected sentence embeddings.
 
     For ``"sts"`` the score is ``2.5 * (cos + 1)``, the cosine mapped onto the 0-5 rating scale,
@@ -106,6 +129,10 @@ class SiameseCosineHead(nn.Module):
     #   start and the encoder learns to place cosines around them.
     INIT_SCALE = 5.0
     INIT_BIAS = -2.5
+
+    @classmethod
+    def for_task(cls, task: str, *, hidden: int, dropout: float) -> SiameseCosineHead:
+        return cls(hidden=hidden, dropout=dropout, task=task)
 
     def __init__(self, *, hidden: int, dropout: float, task: str):
         super().__init__()
@@ -126,7 +153,7 @@ class SiameseCosineHead(nn.Module):
         return PairOutput(score, u, v)
 
 
-class CrossEncoderHead(nn.Module):
+class CrossEncoderHead(TaskHead):
     """CE: dropout and a linear layer over the pooled ``[CLS] a [SEP] b [SEP]`` embedding."""
 
     def __init__(self, *, hidden: int, dropout: float):
@@ -138,7 +165,7 @@ class CrossEncoderHead(nn.Module):
         return PairOutput(self.to_score(self.dropout(x)).squeeze(-1), None, None)  # (B,)
 
 
-class CrossEncoderCosineHead(nn.Module):
+class CrossEncoderCosineHead(TaskHead):
     """CE+CS: ``cosine score + cross-encoder correction``.
 
     A Siamese cosine head keeps what a sentence encoder such as all-MiniLM-L6-v2 already knows
@@ -155,6 +182,10 @@ class CrossEncoderCosineHead(nn.Module):
     (all data, 2 epochs: S-CS with an identity projection and mean pooling fell from the
     pretrained r 0.838 to 0.714). For paraphrase the logit is ``scale * cos + bias`` as in S-CS.
     """
+
+    @classmethod
+    def for_task(cls, task: str, *, hidden: int, dropout: float) -> CrossEncoderCosineHead:
+        return cls(hidden=hidden, dropout=dropout, task=task)
 
     def __init__(self, *, hidden: int, dropout: float, task: str):
         super().__init__()
@@ -177,8 +208,19 @@ class CrossEncoderCosineHead(nn.Module):
         return PairOutput(prior + correction, a, b)
 
 
+# Every head by its config name (``config.HEADS``); ``tests/test_heads.py`` checks that each
+# name the config lists builds its own class.
+HEAD_CLASSES: dict[str, type[TaskHead]] = {
+    "linear": SentimentHead,
+    "siamese_concat_diff": SiameseConcatDiffHead,
+    "siamese_cosine": SiameseCosineHead,
+    "cross_encoder": CrossEncoderHead,
+    "cross_encoder_cosine": CrossEncoderCosineHead,
+}
+
+
 def make_head(task: str, head: str, *, hidden: int, dropout: float,
-              projection: str = "random") -> nn.Module:
+              projection: str = "random") -> TaskHead:
     """Builds the head named ``head`` (see ``config.HEADS``) for ``task``.
 
     ``projection="identity"`` starts a Siamese head's projection as the identity (after the
@@ -194,17 +236,7 @@ def make_head(task: str, head: str, *, hidden: int, dropout: float,
         raise ValueError(
             f"head={head!r} is not valid for {task}; choose one of {list(HEADS[task])}"
         )
-    if head == "linear":
-        return SentimentHead(hidden=hidden, dropout=dropout)
-    if head == "cross_encoder":
-        return CrossEncoderHead(hidden=hidden, dropout=dropout)
-    if head == "cross_encoder_cosine":
-        return CrossEncoderCosineHead(hidden=hidden, dropout=dropout, task=task)
-    siamese = (SiameseConcatDiffHead(hidden=hidden, dropout=dropout)
-               if head == "siamese_concat_diff"
-               else SiameseCosineHead(hidden=hidden, dropout=dropout, task=task))
-    if projection == "identity":
-        with torch.no_grad():
-            nn.init.eye_(siamese.to_proj.weight)
-            siamese.to_proj.bias.zero_()
-    return siamese
+    module = HEAD_CLASSES[head].for_task(task, hidden=hidden, dropout=dropout)
+    if projection == "identity" and isinstance(module, SiameseHead):
+        module.start_as_identity()  # after the random draw: every other weight as "random"
+    return module

@@ -43,7 +43,19 @@ def _siamese(outputs: PairOutput, loss: str) -> tuple[torch.Tensor, torch.Tensor
     return outputs.u, outputs.v
 
 
-class CrossEntropyLoss(nn.Module):
+class TaskLoss(nn.Module):
+    """A task's loss: ``forward(outputs, labels)`` and ``predict(outputs)``. Built by name
+    through ``LOSS_CLASSES`` and :meth:`for_task`."""
+
+    @classmethod
+    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None
+                 ) -> TaskLoss:
+        """This loss for ``task``, given the task's training count per class (most losses
+        need neither)."""
+        return cls()
+
+
+class CrossEntropyLoss(TaskLoss):
     """Softmax cross-entropy on ``(B, C)`` logits and int64 class labels."""
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -64,6 +76,14 @@ class WeightedCrossEntropyLoss(CrossEntropyLoss):
         >>> WeightedCrossEntropyLoss(class_counts=[1, 2, 4]).weight
         tensor([1.7143, 0.8571, 0.4286])
     """
+
+    @classmethod
+    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None
+                 ) -> WeightedCrossEntropyLoss:
+        if class_counts is None:
+            raise ValueError("loss='weighted_cross_entropy' needs class_counts (training count"
+                             " per class)")
+        return cls(class_counts)
 
     def __init__(self, class_counts: Sequence[int] | torch.Tensor):
         super().__init__()
@@ -86,7 +106,7 @@ class WeightedCrossEntropyLoss(CrossEntropyLoss):
         return F.cross_entropy(logits, labels, weight=self.weight)
 
 
-class BinaryCrossEntropyLoss(nn.Module):
+class BinaryCrossEntropyLoss(TaskLoss):
     """Binary cross-entropy on the pair score read as a logit; labels 0/1 (paraphrase)."""
 
     def forward(self, outputs: PairOutput, labels: torch.Tensor) -> torch.Tensor:
@@ -96,7 +116,7 @@ class BinaryCrossEntropyLoss(nn.Module):
         return (outputs.score > 0).long()  # (B,)
 
 
-class MSELoss(nn.Module):
+class MSELoss(TaskLoss):
     """Mean squared error between the pair score and the 0-5 similarity label."""
 
     def forward(self, outputs: PairOutput, labels: torch.Tensor) -> torch.Tensor:
@@ -107,7 +127,7 @@ class MSELoss(nn.Module):
         return outputs.score.clamp(0.0, 5.0)  # (B,)
 
 
-class MultipleNegativesRankingLoss(nn.Module):
+class MultipleNegativesRankingLoss(TaskLoss):
     """Henderson et al. (2017): each anchor must pick its own positive among the batch's positives.
 
     Only pairs labelled 1 take part: for the K positive pairs, ``S[i, j] = scale * cos(u_i,
@@ -143,7 +163,7 @@ class MultipleNegativesRankingLoss(nn.Module):
         return (F.cosine_similarity(u, v, dim=-1) > self.threshold).long()  # (B,)
 
 
-class CosineEmbeddingLoss(nn.Module):
+class CosineEmbeddingLoss(TaskLoss):
     """The cosine embedding loss on the projected sentence embeddings ``u``, ``v``.
 
     Labels become ``y = +1`` at or above ``label_threshold`` (para: label 1; sts: rating >= 2.5)
@@ -156,6 +176,11 @@ class CosineEmbeddingLoss(nn.Module):
             being penalised.
         label_threshold: overrides the task's default threshold (0.5 para, 2.5 sts).
     """
+
+    @classmethod
+    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None
+                 ) -> CosineEmbeddingLoss:
+        return cls(task=task)
 
     def __init__(self, *, task: str, margin: float = 0.0, label_threshold: float | None = None):
         super().__init__()
@@ -182,6 +207,18 @@ class CosineEmbeddingLoss(nn.Module):
         return (cos > (1 + self.margin) / 2).long()
 
 
+# Every loss by its config name (``config.LOSSES``); ``tests/test_losses.py`` checks that each
+# name the config lists builds its own class.
+LOSS_CLASSES: dict[str, type[TaskLoss]] = {
+    "cross_entropy": CrossEntropyLoss,
+    "weighted_cross_entropy": WeightedCrossEntropyLoss,
+    "bce": BinaryCrossEntropyLoss,
+    "mse": MSELoss,
+    "mnr": MultipleNegativesRankingLoss,
+    "cosine_embedding": CosineEmbeddingLoss,
+}
+
+
 def losses_for(task: str) -> tuple[str, ...]:
     """Every loss name valid for ``task`` with some head, in ``config.LOSSES`` order."""
     if task not in TASKS:
@@ -192,7 +229,7 @@ def losses_for(task: str) -> tuple[str, ...]:
 
 def make_loss(
     task: str, name: str, *, class_counts: Sequence[int] | torch.Tensor | None = None
-) -> nn.Module:
+) -> TaskLoss:
     """Builds the loss ``name`` for ``task``.
 
     Args:
@@ -208,17 +245,4 @@ def make_loss(
     name = loss_name(name)
     if name not in valid:
         raise ValueError(f"loss={name!r} is not valid for {task}; choose one of {list(valid)}")
-    if name == "cross_entropy":
-        return CrossEntropyLoss()
-    if name == "weighted_cross_entropy":
-        if class_counts is None:
-            raise ValueError("loss='weighted_cross_entropy' needs class_counts (training count"
-                             " per class)")
-        return WeightedCrossEntropyLoss(class_counts)
-    if name == "bce":
-        return BinaryCrossEntropyLoss()
-    if name == "mse":
-        return MSELoss()
-    if name == "mnr":
-        return MultipleNegativesRankingLoss()
-    return CosineEmbeddingLoss(task=task)
+    return LOSS_CLASSES[name].for_task(task, class_counts)

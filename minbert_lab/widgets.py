@@ -6,7 +6,9 @@ once. The result is kept on the explorer (``result``, ``comparison``, ``closest`
 and written into widget values (``status``, ``summary``, ``curves``), never only printed into
 an ``Output``: outside a kernel (in tests) an ``Output`` captures nothing, and widget values
 are what both a test and the browser can read. The progress bar is tqdm's notebook bar, shown
-in the ``log`` output while a run trains.
+in the ``log`` output while a run trains; the lines a run writes to stderr (its epoch summary)
+show there as plain output, not in a notebook's red stderr box. The results table carries its
+own style, and the curves are shown at their natural size.
 
 Example:
     >>> explorer = AblationExplorer(profile="smoke", data_dir=data, runs_dir=runs)
@@ -17,8 +19,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
+import sys
 import time
 from pathlib import Path
 
@@ -54,6 +58,13 @@ LOSS_TITLES = {"cross_entropy": "cross-entropy",
 PAPER_REG_WEIGHTS = {("smart", "sst"): 3.0, ("smart", "para"): 0.5, ("smart", "sts"): 1.0,
                      ("l2", "sst"): L2_WEIGHT, ("l2", "para"): L2_WEIGHT, ("l2", "sts"): L2_WEIGHT}
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+# The results table's look: an HTML widget gets no notebook table style of its own.
+TABLE_CLASS = "minbert-results"
+TABLE_STYLE = (f"<style>.{TABLE_CLASS} {{border-collapse: collapse; margin: 4px 0;}} "
+               f".{TABLE_CLASS} th, .{TABLE_CLASS} td {{padding: 3px 10px; text-align: right; "
+               f"border-bottom: 1px solid #ddd;}} .{TABLE_CLASS} th {{background: #f3f3f3;}} "
+               f".{TABLE_CLASS} td:first-child, .{TABLE_CLASS} th:first-child "
+               "{text-align: left;}</style>")
 _STYLE = {"description_width": "110px"}
 _LAYOUT = W.Layout(width="330px")
 
@@ -97,8 +108,9 @@ class AblationExplorer:
         self.status = W.HTML(value="Choose a configuration and press <b>Run</b>.")
         self.log = W.Output()
         self.summary = W.HTML()
-        # Natural size, never stretched to the output width (a one-task figure is narrow).
-        self.curves = W.Image(format="png", layout=W.Layout(width="auto", max_width="100%"))
+        # Natural size, never stretched to the output width (a one-task figure is narrow): the
+        # image's own width attribute is set from each PNG.
+        self.curves = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
 
         self.result: dict | None = None
         self.closest: ClosestRow | None = None
@@ -170,7 +182,7 @@ class AblationExplorer:
         self.run_button.disabled = True
         started = time.perf_counter()
         try:
-            with self.log:
+            with self.log, contextlib.redirect_stderr(sys.stdout):
                 self.log.clear_output()
                 result = run_or_load(config, data_dir=self.data_dir, runs_dir=self.runs_dir,
                                      progress=self.progress)
@@ -184,6 +196,7 @@ class AblationExplorer:
         self.comparison = comparison_frame(result["metrics"], closest)
         self.figure = plot_training_curves({"this run": result})
         self.curves.value = _png(self.figure)
+        self.curves.width = str(_png_width(self.curves.value))
         how = "loaded from the run cache" if result["cached"] else "trained"
         self._set_status(f"<b>done</b>: {how} in {seconds:.1f} s")
         self.summary.value = self._summary_html(config, result)
@@ -194,7 +207,8 @@ class AblationExplorer:
     def _summary_html(self, config: RunConfig, result: dict) -> str:
         metrics = result["metrics"]
         shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if k != "epoch")
-        table = self.comparison.to_html(index=False, border=0, float_format="{:.3f}".format)
+        table = TABLE_STYLE + self.comparison.to_html(
+            index=False, border=0, float_format="{:.3f}".format, classes=TABLE_CLASS)
         return (
             f"<h4>Result — {html.escape(_describe(config))}</h4>"
             f"<p><i>{html.escape(profile_note(config.profile))}.</i></p>"
@@ -246,6 +260,11 @@ def _describe(config: RunConfig) -> str:
         extra[:0] = [f"{config.ordering} ordering"] + (["shared linear"] if config.shared_trunk
                                                         else [])
     return "; ".join(parts + extra)
+
+
+def _png_width(png: bytes) -> int:
+    """A PNG's width in pixels (its IHDR chunk)."""
+    return int.from_bytes(png[16:20], "big")
 
 
 def _png(fig) -> bytes:

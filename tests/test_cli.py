@@ -217,3 +217,9 @@ def test_run_command_refuses_a_setting_no_flag_sets() -> None:
         run_command(RunConfig(ordering=Ordering("weighted", task="para")))
     with pytest.raises(ValueError, match="max_length"):
         run_command(RunConfig(max_length=64))
+
+
+def test_every_command_has_a_handler() -> None:
+    from minbert_lab.cli import COMMANDS, HANDLERS
+
+    assert set(HANDLERS) == set(COMMANDS)

@@ -110,3 +110,14 @@ def test_make_head_rejects_a_head_that_does_not_fit_the_task():
         make_head("para", "linear", hidden=H, dropout=0.1)
     with pytest.raises(ValueError, match="task="):
         make_head("qqp", "CE", hidden=H, dropout=0.1)
+
+
+def test_every_head_the_config_lists_builds_its_own_class():
+    from minbert_lab.config import HEADS
+    from minbert_lab.heads import HEAD_CLASSES, make_head
+
+    assert set(HEAD_CLASSES) == {name for names in HEADS.values() for name in names}
+    for task, names in HEADS.items():
+        for name in names:
+            head = make_head(task, name, hidden=8, dropout=0.1)
+            assert type(head) is HEAD_CLASSES[name]

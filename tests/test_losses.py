@@ -177,3 +177,13 @@ def test_make_loss_rejects_bad_names_listing_the_valid_ones():
         make_loss("sts", "bce")
     with pytest.raises(ValueError, match=r"\['sst', 'para', 'sts'\]"):
         make_loss("qqp", "bce")
+
+
+def test_every_loss_the_config_lists_builds_its_own_class():
+    from minbert_lab.config import LOSSES
+    from minbert_lab.losses import LOSS_CLASSES
+
+    assert set(LOSS_CLASSES) == {name for names in LOSSES.values() for name in names}
+    for (task, _head), names in LOSSES.items():
+        for name in names:
+            assert type(make_loss(task, name, class_counts=[1, 2, 3, 4, 5])) is LOSS_CLASSES[name]

@@ -43,6 +43,11 @@ __all__ = [
 ]
 
 
+# Every regularizer by its config name (``config.REGULARIZERS``, where "none" builds nothing);
+# ``tests/regularizers/test___init__.py`` checks that each name builds its own class.
+REGULARIZER_CLASSES = {"l2": L2Penalty, "smart": SmartRegularizer, "rdrop": RDropRegularizer}
+
+
 def make_regularizer(
     name: str, weight: float, *, task_kind: str
 ) -> L2Penalty | SmartRegularizer | RDropRegularizer | None:
@@ -67,8 +72,4 @@ def make_regularizer(
                          f"{list(DIVERGENCE_OF_KIND)}")
     if name == "none":
         return None
-    if name == "l2":
-        return L2Penalty(weight)
-    if name == "rdrop":
-        return RDropRegularizer(weight, kind=DIVERGENCE_OF_KIND[task_kind])
-    return SmartRegularizer(weight, kind=DIVERGENCE_OF_KIND[task_kind])
+    return REGULARIZER_CLASSES[name].for_kind(weight, DIVERGENCE_OF_KIND[task_kind])

@@ -24,6 +24,12 @@ class L2Penalty:
 
     needs_parameter_norm = True  # under DDP the model's forward takes it (see ``penalty``)
 
+    @classmethod
+    def for_kind(cls, weight: float, kind: str) -> L2Penalty:
+        """Built by name (``make_regularizer``); a weight penalty reads no outputs, so ``kind``
+        is unused."""
+        return cls(weight)
+
     def __init__(self, weight: float):
         if weight < 0:
             raise ValueError(f"weight={weight!r} is not valid; it must be >= 0")

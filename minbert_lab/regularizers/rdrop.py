@@ -24,6 +24,11 @@ class RDropRegularizer:
 
     needs_parameter_norm = False
 
+    @classmethod
+    def for_kind(cls, weight: float, kind: str) -> RDropRegularizer:
+        """Built by name (``make_regularizer``), comparing outputs by divergence ``kind``."""
+        return cls(weight, kind=kind)
+
     def __init__(self, weight: float, *, kind: str = "sym_kl"):
         _check_kind(kind)
         if weight < 0:

@@ -130,6 +130,12 @@ class SmartRegularizer:
 
     needs_parameter_norm = False
 
+    @classmethod
+    def for_kind(cls, weight: float, kind: str) -> SmartRegularizer:
+        """Built by name (``make_regularizer``): the paper's hyper-parameters, divergence
+        ``kind``."""
+        return cls(weight, kind=kind)
+
     def __init__(
         self,
         weight: float,

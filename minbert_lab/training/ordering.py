@@ -45,6 +45,13 @@ class TaskOrder(ABC):
         self.n_batches = _validated(n_batches)
         self.tasks = tuple(self.n_batches)
 
+    @classmethod
+    def from_knobs(cls, n_batches: dict[str, int], *, seed: int, task: str, weight: float,
+                   temperature: float) -> TaskOrder:
+        """Built by name (``make_task_order``) from every ordering knob; each ordering takes the
+        ones it uses (these two: none)."""
+        return cls(n_batches)
+
     @property
     def steps_per_epoch(self) -> int:
         """Optimizer steps in one epoch (what a learning-rate schedule needs)."""
@@ -89,6 +96,11 @@ class ShuffledTaskOrder(TaskOrder):
     """
 
     name = "shuffled"
+
+    @classmethod
+    def from_knobs(cls, n_batches: dict[str, int], *, seed: int, task: str, weight: float,
+                   temperature: float) -> ShuffledTaskOrder:
+        return cls(n_batches, seed=seed)
 
     def __init__(self, n_batches: dict[str, int], *, seed: int = 0) -> None:
         super().__init__(n_batches)
@@ -139,6 +151,11 @@ class WeightedTaskOrder(_SampledTaskOrder):
 
     name = "weighted"
 
+    @classmethod
+    def from_knobs(cls, n_batches: dict[str, int], *, seed: int, task: str, weight: float,
+                   temperature: float) -> WeightedTaskOrder:
+        return cls(n_batches, seed=seed, task=task, weight=weight)
+
     def __init__(
         self, n_batches: dict[str, int], *, seed: int = 0, task: str = "sst", weight: float = 2.0
     ) -> None:
@@ -160,6 +177,11 @@ class ProportionalTaskOrder(_SampledTaskOrder):
     """
 
     name = "proportional"
+
+    @classmethod
+    def from_knobs(cls, n_batches: dict[str, int], *, seed: int, task: str, weight: float,
+                   temperature: float) -> ProportionalTaskOrder:
+        return cls(n_batches, seed=seed, temperature=temperature)
 
     def __init__(
         self, n_batches: dict[str, int], *, seed: int = 0, temperature: float = 2.0
@@ -198,6 +220,17 @@ class RoundRobinTaskOrder(TaskOrder):
         return list(self.tasks) * self.rounds_per_epoch
 
 
+# Every ordering by its config name (``config.ORDERINGS``); ``tests/training/test_ordering.py``
+# checks that each name the config lists builds its own class.
+ORDER_CLASSES: dict[str, type[TaskOrder]] = {
+    "sequential": SequentialTaskOrder,
+    "shuffled": ShuffledTaskOrder,
+    "weighted": WeightedTaskOrder,
+    "proportional": ProportionalTaskOrder,
+    "round_robin": RoundRobinTaskOrder,
+}
+
+
 def make_task_order(
     name: str,
     n_batches: dict[str, int],
@@ -217,15 +250,8 @@ def make_task_order(
     """
     if name not in ORDERINGS:
         raise ValueError(f"ordering={name!r} is not valid; choose one of {list(ORDERINGS)}")
-    if name == "sequential":
-        return SequentialTaskOrder(n_batches)
-    if name == "shuffled":
-        return ShuffledTaskOrder(n_batches, seed=seed)
-    if name == "weighted":
-        return WeightedTaskOrder(n_batches, seed=seed, task=task, weight=weight)
-    if name == "proportional":
-        return ProportionalTaskOrder(n_batches, seed=seed, temperature=temperature)
-    return RoundRobinTaskOrder(n_batches)
+    return ORDER_CLASSES[name].from_knobs(n_batches, seed=seed, task=task, weight=weight,
+                                          temperature=temperature)
 
 
 def step_tasks(

@@ -148,6 +148,14 @@ def test_explorer_runs_in_jupyterlab(jupyterlab: str):
             curves = page.locator("img.widget-image").first
             curves.wait_for(timeout=10_000)
             assert curves.evaluate("img => img.naturalWidth") > 100
+            # at its natural size, not stretched to the output's width
+            assert curves.evaluate(
+                "img => img.getBoundingClientRect().width <= img.naturalWidth + 1")
+            # the results table has its own style; the run's lines are not in a stderr box
+            table = page.locator("table.minbert-results").first
+            assert table.evaluate("t => getComputedStyle(t).borderCollapse") == "collapse"
+            assert not page.locator(
+                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
             assert not page.locator(".jp-OutputArea-output[data-mime-type*='error']").count()
         finally:
             page.screenshot(path=str(SCREENSHOTS / "explorer.png"), full_page=True)

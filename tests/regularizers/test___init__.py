@@ -27,3 +27,14 @@ def test_make_regularizer_rejects_bad_names():
         make_regularizer("dropout", 1.0, task_kind="classification")
     with pytest.raises(ValueError, match=r"\['classification', 'regression'\]"):
         make_regularizer("smart", 1.0, task_kind="ranking")
+
+
+def test_every_regularizer_the_config_lists_builds_its_own_class():
+    from minbert_lab.config import REGULARIZERS
+    from minbert_lab.regularizers import REGULARIZER_CLASSES, make_regularizer
+
+    assert set(REGULARIZER_CLASSES) == set(REGULARIZERS) - {"none"}
+    for name in REGULARIZERS:
+        for kind in ("classification", "regression"):
+            built = make_regularizer(name, 0.5, task_kind=kind)
+            assert (built is None) if name == "none" else type(built) is REGULARIZER_CLASSES[name]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +17,17 @@ def _study(tmp_path: Path, seeds=(0,)) -> StudySettings:
                          tmp_path / "runs", tmp_path / "figures", progress=False)
 
 
-def _fake_grid(name, *, profile, seed, checkpoint, data_dir, runs_dir, progress):
+def _fake_grid(name, *, profile, seed, checkpoint, data_dir, runs_dir, progress,
+               stored_only=False):
     frame = pd.DataFrame({"label": ["a", "b"], "ours_sst_acc": [0.1 + seed, 0.2 + seed],
                           "paper_sst_acc": [0.5, 0.6], "epoch": [1, 1],
                           "train_seconds": [1.0, 2.0], "cached": [True, seed == 0]})
+    not_run = []
+    if stored_only and seed == 2:  # row b's seed 2 is not stored
+        frame.loc[1, ["ours_sst_acc", "epoch", "train_seconds"]] = None
+        not_run = ["b"]
     frame.attrs = {"table": name, "profile": profile, "checkpoint": checkpoint,
-                   "data": "split", "note": "note"}
+                   "data": "split", "note": "note", "not_run": not_run}
     return frame
 
 
@@ -40,7 +46,22 @@ def test_several_seeds_are_averaged_with_their_spread(tmp_path, monkeypatch):
     assert frame["paper_sst_acc"].tolist() == [0.5, 0.6]
     assert frame["train_seconds"].tolist() == [2.0, 4.0]
     assert frame["cached"].tolist() == [True, False]
-    assert "mean of 2 seeds" in frame.attrs["note"]
+    assert frame["seeds"].tolist() == [2, 2]
+    assert "mean over up to 2 seeds" in frame.attrs["note"]
+
+
+def test_a_study_that_only_loads_averages_the_seeds_it_has_and_names_the_rest(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(runs, "run_grid", _fake_grid)
+    monkeypatch.setattr(runs, "train_hint", lambda study, missing: "the command that trains")
+    monkeypatch.setattr(runs.RunStore, "missing", lambda self, configs: {})
+    study = dataclasses.replace(_study(tmp_path, seeds=(0, 2)), train=False)
+    frame = run_table(study, "1")
+    assert frame["ours_sst_acc"].tolist() == pytest.approx([1.1, 0.2])  # b: seed 0 alone
+    assert frame["seeds"].tolist() == [2, 1]
+    assert frame["ours_sst_acc_low"].isna().tolist() == [False, True]  # one seed: no interval
+    assert frame.attrs["not_run"] == ["b (seed 2)"]
+    assert frame.attrs["train_hint"] == "the command that trains"
 
 
 def test_dropout_table_is_task_by_dropout():

@@ -167,3 +167,13 @@ def test_step_tasks_groups_round_robin_rounds_for_all_tasks_steps():
         step_tasks(shuffled, 0, "all")
     with pytest.raises(ValueError, match="tasks_per_step='some'"):
         step_tasks(ordering, 0, "some")
+
+
+def test_every_ordering_the_config_lists_builds_its_own_class():
+    from minbert_lab.config import ORDERINGS
+    from minbert_lab.training.ordering import ORDER_CLASSES
+
+    assert set(ORDER_CLASSES) == set(ORDERINGS)
+    for name in ORDERINGS:
+        built = make_task_order(name, {"sst": 2, "para": 3}, seed=1)
+        assert type(built) is ORDER_CLASSES[name] and built.name == name
