@@ -47,7 +47,7 @@ data: install
 # tables in figures/$(PROFILE)/ (smoke: outputs/smoke/figures). The kernels run with
 # HF_HUB_OFFLINE=1 unless CHECKPOINT is a hub name.
 study: study-plan install data/manifest.json
-	$(PY) -m minbert_lab.notebooks --profile $(PROFILE) --checkpoint "$(CHECKPOINT)" \
+	$(PY) -m minbert_lab.run_notebooks --profile $(PROFILE) --checkpoint "$(CHECKPOINT)" \
 		--out outputs --only $(STUDY_NOTEBOOKS) --train $(TRAIN)
 
 study-plan:
@@ -60,7 +60,7 @@ study-plan:
 # left to train when it starts.
 beyond: PROFILE = quick
 beyond: install data/manifest.json
-	$(PY) -m minbert_lab.notebooks --profile $(PROFILE) --checkpoint "$(CHECKPOINT)" \
+	$(PY) -m minbert_lab.run_notebooks --profile $(PROFILE) --checkpoint "$(CHECKPOINT)" \
 		--out outputs --only 04 --train $(TRAIN)
 
 # Regenerate each notebooks/NN_*.ipynb from its py:percent twin (the file to edit): cell ids

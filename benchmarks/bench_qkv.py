@@ -33,9 +33,9 @@ from benchmarks.contenders import MINILM_L6, TINY, Workload, make_batch
 from benchmarks.harness import MAX_OTHER_LOAD, LoadLog, cpu_model, load_average, race, timed
 from benchmarks.report import quantile
 from benchmarks.results_file import RESULTS, write_section
-from minbert_lab.model import BertConfig
-from minbert_lab.model.bert import BertSelfAttention
-from minbert_lab.model.padding import Padding
+from minbert_lab.encoder import BertConfig
+from minbert_lab.encoder.bert import BertSelfAttention
+from minbert_lab.encoder.padding import Padding
 
 HEADING = "## Fused vs separate Q/K/V projections"
 WORKLOADS = [Workload("train", 32, 64), Workload("eval", 64, 64)]

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 import transformers
 
-from minbert_lab.model import BertConfig, MinBert
+from minbert_lab.encoder import BertConfig, MinBert
 from minbert_lab.training.precision import autocast, cpu_has_bf16
 
 # all-MiniLM-L6-v2's shape, for --weights random where the checkpoint package is not installed.

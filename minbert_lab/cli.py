@@ -1,6 +1,6 @@
 """``python -m minbert_lab``: prepare data, run one config, run a paper table, predict.
 
-The whole study (every notebook) is ``make study`` or ``python -m minbert_lab.notebooks``.
+The whole study (every notebook) is ``make study`` or ``python -m minbert_lab.run_notebooks``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ COMMANDS = {
 }
 EPILOG = """\
 'python -m minbert_lab COMMAND --help' shows a command's options.
-The whole study (every notebook): make study, or python -m minbert_lab.notebooks."""
+The whole study (every notebook): make study, or python -m minbert_lab.run_notebooks."""
 
 # Every spelling the command line reads for a head or a loss: its name, the paper's label
 # tables print (HEAD_LABELS, LOSS_LABELS) and the short aliases TaskConfig accepts. The CLI maps

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
-from minbert_lab.validation import choose, flag, positive, whole
+from minbert_lab.config_checks import choose, flag, positive, whole
 
 TASKS = ("sst", "para", "sts")
 TASK_TITLES = {"sst": "SST-5 sentiment", "para": "Quora paraphrase", "sts": "STS-B similarity"}

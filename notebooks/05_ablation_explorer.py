@@ -32,15 +32,14 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 
 PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
 CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folder, a hub name
-SEEDS = [0]
+SEEDS = None  # None: the profile's (all-data: 0, 1, 2; the others: 0); the explorer starts at
+# the first
 
 # %%
 # %matplotlib inline
 from IPython.display import HTML, Markdown, display
 
-from minbert_lab.study.banner import banner
-from minbert_lab.study.settings import StudySettings
-from minbert_lab.widgets import AblationExplorer
+from minbert_lab.study import AblationExplorer, StudySettings, banner
 
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
 display(Markdown(banner(study)))

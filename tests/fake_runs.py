@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.training.metrics import METRIC_OF
+from minbert_lab.metrics import METRIC_OF
 
 MULTITASK = {"sst": TaskConfig("linear", "ce"), "para": TaskConfig("CE", "bce"),
              "sts": TaskConfig("CE", "mse")}

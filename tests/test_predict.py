@@ -19,6 +19,7 @@ from minbert_lab.config import RunConfig, default_task
 from minbert_lab.data.prepare import prepare
 from minbert_lab.data.sources import DataSourceError
 from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.metrics import METRIC_OF
 from minbert_lab.predict import (
     RECORD_FILE,
     TEST_BLOB_SHA1,
@@ -30,7 +31,6 @@ from minbert_lab.predict import (
     write_predictions,
 )
 from minbert_lab.study.submission import dev_metric
-from minbert_lab.training.metrics import METRIC_OF
 
 SIX = {f"{task}-{split}-output.csv" for task in ("sst", "para", "sts") for split in ("dev", "test")}
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from minbert_lab.config import RunConfig
 from minbert_lab.experiments.tables import grid_rows
-from minbert_lab.training.metrics import METRICS
+from minbert_lab.metrics import METRICS
 
 PAPER_TABLES = ("1", "2", "3", "4")
 IGNORED = {"profile", "seed", "epochs", "batch_size", "lr", "max_length", "tasks"}

@@ -14,7 +14,7 @@ import pandas as pd
 
 from minbert_lab.experiments.tables import profile_note
 from minbert_lab.stats.significance import LEVEL, t_interval
-from minbert_lab.training.conflict import OVERALL
+from minbert_lab.training.conflict_probe import OVERALL
 
 PAIR_NAMES = {"sst-para": "SST vs paraphrase", "sst-sts": "SST vs similarity",
               "para-sts": "paraphrase vs similarity"}

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from minbert_lab.config import PAIR_HEADS, TASK_TITLES, head_name
-from minbert_lab.training.metrics import METRIC_OF
+from minbert_lab.metrics import METRIC_OF
 
 ENCODINGS = {"cross_encoder": "cross-encoder", "cross_encoder_cosine": "hybrid",
              "siamese_concat_diff": "Siamese",

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from minbert_lab.analysis.verdicts import CONTRADICTED, REPRODUCED, claim_verdict
+from minbert_lab.metrics import METRIC_NAMES, METRIC_OF, METRICS, composite
 from minbert_lab.stats.significance import (
     LEVEL,
     NOT_SIGNIFICANT,
@@ -22,7 +23,6 @@ from minbert_lab.stats.significance import (
     paired_bootstrap,
     seed_summary,
 )
-from minbert_lab.training.metrics import METRIC_NAMES, METRIC_OF, METRICS, composite
 
 # The paper's section 5, as (claim, metric, the side the paper says is better).
 MULTITASK_CLAIMS = (

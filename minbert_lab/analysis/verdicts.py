@@ -28,13 +28,13 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import TASK_TITLES, TASKS
 from minbert_lab.data.splits import load_manifest
 from minbert_lab.experiments.tables import grid_rows, profile_note
+from minbert_lab.metrics import METRIC_NAMES, METRIC_OF, METRICS, SST_MACRO_RECALL
 from minbert_lab.stats.significance import (
     LEVEL,
     NOT_SIGNIFICANT,
     BootstrapDifference,
     paired_bootstrap,
 )
-from minbert_lab.training.metrics import METRIC_NAMES, METRIC_OF, METRICS, SST_MACRO_RECALL
 
 REPRODUCED, CONTRADICTED = "reproduced", "contradicted"
 

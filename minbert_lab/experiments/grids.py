@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import Ordering, RunConfig, TaskConfig
-from minbert_lab.training.metrics import METRICS
+from minbert_lab.metrics import METRICS
 
 L2_WEIGHT = 0.01
 

@@ -15,7 +15,7 @@ from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.grids import GRIDS, GridRow
 from minbert_lab.experiments.store import RUNS_DIR, RunStore
-from minbert_lab.training.metrics import METRIC_OF, METRICS
+from minbert_lab.metrics import METRIC_OF, METRICS
 
 
 def profile_note(profile: str) -> str:

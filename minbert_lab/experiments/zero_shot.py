@@ -23,13 +23,13 @@ import torch
 import minbert_lab
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import PROFILES
-from minbert_lab.data.batching import make_batches
+from minbert_lab.data.collate import make_batches
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split, split_note
+from minbert_lab.encoder import MinBert
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result, save_result, stored_key
-from minbert_lab.model import MinBert
-from minbert_lab.multitask_model import pool
-from minbert_lab.training.metrics import METRIC_OF, task_metric
+from minbert_lab.metrics import METRIC_OF, task_metric
+from minbert_lab.model import pool
 
 PAIR_TASKS = ("para", "sts")
 LABEL = "zero-shot: pretrained embeddings (mean pooling, cosine)"

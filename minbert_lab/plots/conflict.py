@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from minbert_lab.analysis.conflict import PAIR_NAMES
-from minbert_lab.training.conflict import OVERALL
+from minbert_lab.training.conflict_probe import OVERALL
 
 _RUN_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
 

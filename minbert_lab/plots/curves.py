@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from minbert_lab.config import TASK_TITLES, TASKS
-from minbert_lab.training.metrics import METRIC_OF
+from minbert_lab.metrics import METRIC_OF
 
 # Run colours: Dark2, so runs never look like the task colours of Figure 2.
 _RUN_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")

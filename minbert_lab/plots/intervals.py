@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from minbert_lab.training.metrics import METRIC_NAMES
+from minbert_lab.metrics import METRIC_NAMES
 
 
 def plot_intervals(summary: pd.DataFrame, metrics: list[str] | tuple[str, ...], *,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-from minbert_lab.model.parameter_norm import parameter_norm
+from minbert_lab.encoder.parameter_norm import parameter_norm
 
 
 class L2Penalty:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from minbert_lab.training.metrics import METRIC_OF, METRICS, SST_MACRO_RECALL, normalized
+from minbert_lab.metrics import METRIC_OF, METRICS, SST_MACRO_RECALL, normalized
 
 LEVEL = 0.95
 TASK_OF = {metric: task for task, metric in METRIC_OF.items()}

@@ -19,16 +19,28 @@ from minbert_lab.analysis.overview import (
 from minbert_lab.config import TASK_TITLES, TASKS
 from minbert_lab.plots.heads_diagram import plot_head_architectures
 from minbert_lab.study.banner import banner
+from minbert_lab.study.extensions import (
+    class_balance,
+    gradient_conflict,
+    pcgrad_against_shuffled,
+    score_against_cost,
+    table4_over_seeds,
+    training_plan,
+)
 from minbert_lab.study.figures import StudyFigure, batch_composition, curves
 from minbert_lab.study.paper_tables import PaperTable, claims_over_seeds, paper_table
-from minbert_lab.study.recipe import RecipeSection, recipe_runs, recipe_section
+from minbert_lab.study.recipe_section import RecipeSection, recipe_runs, recipe_section
 from minbert_lab.study.runs import best_multitask_run, dropout_elsewhere
+from minbert_lab.study.section import Section
 from minbert_lab.study.settings import StudySettings
 from minbert_lab.study.submission import submission
+from minbert_lab.widgets import AblationExplorer
 
 __all__ = [
+    "AblationExplorer",
     "PaperTable",
     "RecipeSection",
+    "Section",
     "StudyFigure",
     "StudySettings",
     "TASKS",
@@ -38,15 +50,21 @@ __all__ = [
     "best_multitask_run",
     "checkpoint_summary",
     "claims_over_seeds",
+    "class_balance",
     "curves",
     "data_notes",
     "dropout_elsewhere",
+    "gradient_conflict",
     "label_distribution",
     "paper_table",
+    "pcgrad_against_shuffled",
     "plot_head_architectures",
     "recipe_runs",
     "recipe_section",
+    "score_against_cost",
     "skipped_rows",
     "split_sizes",
     "submission",
+    "table4_over_seeds",
+    "training_plan",
 ]

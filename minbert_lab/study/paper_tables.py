@@ -29,12 +29,12 @@ from minbert_lab.config import TASK_TITLES
 from minbert_lab.data.splits import load_manifest
 from minbert_lab.experiments.tables import caption, grid_rows, with_intervals
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
+from minbert_lab.metrics import METRIC_OF, METRICS
 from minbert_lab.plots.intervals import plot_intervals
 from minbert_lab.stats.significance import seed_summary
-from minbert_lab.study.recipe import RecipeRuns, with_recipe, with_zero_shot
+from minbert_lab.study.recipe_section import RecipeRuns, with_recipe, with_zero_shot
 from minbert_lab.study.runs import dropout_table, grid_results, run_table
 from minbert_lab.study.settings import StudySettings
-from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 # The pair task whose zero-shot reference row a table gets.
 ZERO_SHOT_ROW = {"2": "para", "3": "sts"}

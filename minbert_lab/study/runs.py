@@ -26,9 +26,9 @@ from minbert_lab.experiments.queue import estimated_seconds
 from minbert_lab.experiments.seeds import grid_configs, run_seeds
 from minbert_lab.experiments.store import RunStore
 from minbert_lab.experiments.tables import grid_rows, run_grid, with_intervals
+from minbert_lab.metrics import METRIC_OF, METRICS
 from minbert_lab.stats.significance import t_interval
 from minbert_lab.study.settings import StudySettings, committed_figures, repo_root
-from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 
 def run_table(study: StudySettings, name: str,

@@ -20,9 +20,9 @@ from minbert_lab.cli import run_command
 from minbert_lab.config import RunConfig
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.seeds import grid_configs
+from minbert_lab.metrics import METRIC_OF, task_metric
 from minbert_lab.predict import output_name, predict, predictions_record, read_predictions
 from minbert_lab.study.settings import StudySettings, repo_root
-from minbert_lab.training.metrics import METRIC_OF, task_metric
 from minbert_lab.training.saved_model import saved_info
 
 # Where notebook 03 writes the submission unless told otherwise: retraining the best run to save

@@ -16,9 +16,9 @@ import torch
 from tqdm.auto import tqdm
 
 from minbert_lab.config import RunConfig
-from minbert_lab.data.batching import make_batches
+from minbert_lab.data.collate import make_batches
 from minbert_lab.data.splits import DATA_DIR
-from minbert_lab.training.conflict import ConflictProbe, probe_batches, probe_steps
+from minbert_lab.training.conflict_probe import ConflictProbe, probe_batches, probe_steps
 from minbert_lab.training.distributed import World, barrier, current_world, device_for, start
 from minbert_lab.training.evaluation import evaluate
 from minbert_lab.training.interrupt import StopRequests, TrainingInterrupted

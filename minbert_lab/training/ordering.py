@@ -28,7 +28,7 @@ from abc import ABC, abstractmethod
 import pandas as pd
 
 from minbert_lab.config import ORDERINGS
-from minbert_lab.validation import positive
+from minbert_lab.config_checks import positive
 
 
 class TaskOrder(ABC):

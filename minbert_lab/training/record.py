@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 import minbert_lab
-from minbert_lab.data.batching import count_truncated
+from minbert_lab.data.collate import count_truncated
 from minbert_lab.data.splits import load_manifest, split_note
 from minbert_lab.training.resume import RunProgress
 from minbert_lab.training.trainee import Trainee

@@ -32,10 +32,10 @@ from safetensors.torch import save
 import minbert_lab
 from minbert_lab.checkpoints import resolve_checkpoint
 from minbert_lab.config import RunConfig
+from minbert_lab.encoder import MinBert
+from minbert_lab.encoder.loading import read_weights
 from minbert_lab.files import atomic_write
-from minbert_lab.model import MinBert
-from minbert_lab.model.loading import read_weights
-from minbert_lab.multitask_model import MultitaskModel
+from minbert_lab.model import MultitaskModel
 
 ENCODER_FILE, HEADS_FILE, RUN_FILE = "model.safetensors", "heads.safetensors", "run.json"
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json",

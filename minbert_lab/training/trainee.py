@@ -11,9 +11,9 @@ from torch import nn
 from minbert_lab.config import NUM_CLASSES, PROFILES, RunConfig
 from minbert_lab.data.batch import Batch
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_split
+from minbert_lab.encoder import MinBert
 from minbert_lab.losses import make_loss
-from minbert_lab.model import MinBert
-from minbert_lab.multitask_model import MultitaskModel
+from minbert_lab.model import MultitaskModel
 from minbert_lab.regularizers import (
     TASK_KINDS,
     BregmanProximalPoint,

@@ -24,8 +24,8 @@ from minbert_lab.analysis.verdicts import (
 )
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.experiments.grids import table4
+from minbert_lab.metrics import SST_MACRO_RECALL
 from minbert_lab.stats.significance import NOT_SIGNIFICANT, compare, seed_summary
-from minbert_lab.training.metrics import SST_MACRO_RECALL
 
 PLAIN, SMART, L2 = ("cross entropy loss", "cross entropy loss + SMART (lambda=3)",
                     "cross entropy loss + L2")

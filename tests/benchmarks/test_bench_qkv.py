@@ -8,9 +8,9 @@ import torch
 from benchmarks import bench_qkv
 from benchmarks.bench_qkv import QKVRow, make_call, median_interval, variants
 from benchmarks.contenders import Workload
-from minbert_lab.model import BertConfig
-from minbert_lab.model.bert import BertSelfAttention
-from minbert_lab.model.padding import Padding
+from minbert_lab.encoder import BertConfig
+from minbert_lab.encoder.bert import BertSelfAttention
+from minbert_lab.encoder.padding import Padding
 
 CONFIG = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                     intermediate_size=24, max_position_embeddings=12,

@@ -15,7 +15,7 @@ from benchmarks.contenders import (
     random_checkpoint,
     step_for,
 )
-from minbert_lab.model import BertConfig
+from minbert_lab.encoder import BertConfig
 
 CPU = torch.device("cpu")
 

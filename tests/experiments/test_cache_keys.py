@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from minbert_lab.config import PROFILES, Ordering, RunConfig, TaskConfig
-from minbert_lab.experiments import beyond
+from minbert_lab.experiments import extensions
 from minbert_lab.experiments.grids import GRIDS
 from minbert_lab.experiments.store import key_form
 
@@ -33,7 +33,7 @@ def _current() -> dict[str, str]:
             for row in grid(profile=profile):
                 out[f"{profile} | table {name} | {row.label}"] = _hash(row.config)
         for arms in ("surgery_arms", "class_balance_arms"):
-            for label, config in getattr(beyond, arms)(profile, seed=1).items():
+            for label, config in getattr(extensions, arms)(profile, seed=1).items():
                 out[f"{profile} | {arms} seed 1 | {label}"] = _hash(config)
     return out
 

@@ -14,8 +14,8 @@ from smoke_configs import STS_SMOKE
 import minbert_lab.experiments.fanout as fanout
 from minbert_lab import cli
 from minbert_lab.config import RunConfig
-from minbert_lab.experiments.beyond import planned_runs, train_planned
 from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.extensions import planned_runs, train_planned
 from minbert_lab.experiments.fanout import (
     FanOut,
     FanOutError,

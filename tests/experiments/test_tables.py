@@ -65,7 +65,7 @@ def test_the_caption_gives_the_table_s_training_time(data_dir: Path, tmp_path: P
 def test_rows_appended_to_a_grid_leave_its_training_time_alone(data_dir: Path, tmp_path: Path,
                                                                  monkeypatch):
     """Table 4 with the recipe's row (a mean over seeds) still times the grid's 7 runs."""
-    from minbert_lab.study.recipe import with_recipe
+    from minbert_lab.study.recipe_section import with_recipe
 
     monkeypatch.setattr(tables, "run_or_load", lambda config, **kw: fake_result(config.tasks))
     frame = run_grid("4", profile="smoke", data_dir=data_dir, runs_dir=tmp_path, progress=False)

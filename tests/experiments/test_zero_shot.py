@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from minbert_lab.experiments.zero_shot import PAIR_TASKS, best_threshold, zero_shot
-from minbert_lab.training.metrics import task_metric
+from minbert_lab.metrics import task_metric
 
 
 def test_the_threshold_separates_the_classes_midway():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from minbert_lab.data.batching import collate, count_truncated
+from minbert_lab.data.collate import collate, count_truncated
 from minbert_lab.data.prepare import (
     MAX_SENTENCE_CHARS,
     QUORA,

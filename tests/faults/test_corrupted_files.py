@@ -205,7 +205,7 @@ def test_a_damaged_weights_file_is_one_line_naming_it(data_dir: Path, tmp_path: 
 
 
 def test_damaged_heads_are_named_too(tmp_path: Path) -> None:
-    from minbert_lab.model.loading import DamagedWeightsError, read_weights
+    from minbert_lab.encoder.loading import DamagedWeightsError, read_weights
 
     heads = tmp_path / "heads.safetensors"
     heads.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}")  # a header that lies

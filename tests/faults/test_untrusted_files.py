@@ -23,7 +23,7 @@ from torch import nn
 from minbert_lab.checkpoints import resolve_checkpoint
 from minbert_lab.config import RunConfig
 from minbert_lab.data.tokenized import cached_tokenize, load_tokenizer, tokenizer_fingerprint
-from minbert_lab.model import BertConfig, MinBert
+from minbert_lab.encoder import BertConfig, MinBert
 from minbert_lab.training.resume import ResumeFile, RunProgress, write_resume_state
 
 PACKAGE = Path(__file__).resolve().parents[2] / "minbert_lab"

@@ -12,8 +12,8 @@ import pytest
 from facts import says
 
 from minbert_lab.checkpoints import resolve_checkpoint
-from minbert_lab.notebooks import WIDGET_NOTE, execute_all
 from minbert_lab.predict import read_predictions
+from minbert_lab.run_notebooks import WIDGET_NOTE, execute_all
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = ("fig1-heads.png", "fig2-batch-composition.png", "fig3-training-curves.png",

@@ -68,3 +68,11 @@ def test_no_parameter_is_computed_from_another(script: Path):
         used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & names
         assert not used, (f"{script.name}: the parameter {ast.unparse(node.targets[0])} is "
                           f"computed from {sorted(used)}; compute it after the parameters cell")
+
+
+def test_every_notebook_reaches_the_library_through_at_most_five_modules() -> None:
+    import re
+
+    for twin in sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9][0-9]_*.py")):
+        modules = set(re.findall(r"^(?:from|import) (minbert_lab[\w.]*)", twin.read_text(), re.M))
+        assert len(modules) <= 5, (twin.name, sorted(modules))

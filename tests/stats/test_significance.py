@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from fake_runs import fake_result
 
+from minbert_lab.metrics import SST_MACRO_RECALL
 from minbert_lab.stats.significance import (
     NOT_SIGNIFICANT,
     compare,
@@ -19,7 +20,6 @@ from minbert_lab.stats.significance import (
     seed_summary,
     t_interval,
 )
-from minbert_lab.training.metrics import SST_MACRO_RECALL
 
 
 def test_t_interval_matches_the_textbook():

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.data.batching import make_batches
+from minbert_lab.data.collate import make_batches
 from minbert_lab.predict import predict
 from minbert_lab.training.evaluation import evaluate
 from minbert_lab.training.loop import train

@@ -11,9 +11,9 @@ import torch
 from smoke_configs import SST_SMOKE
 
 from minbert_lab.heads import PairOutput
+from minbert_lab.metrics import METRIC_OF, composite, task_metric
 from minbert_lab.training.divergence import TrainingDivergedError
 from minbert_lab.training.evaluation import confidence, evaluate
-from minbert_lab.training.metrics import METRIC_OF, composite, task_metric
 from minbert_lab.training.trainee import build
 
 CPU = torch.device("cpu")

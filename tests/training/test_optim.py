@@ -7,8 +7,8 @@ import torch
 from smoke_configs import SST_SMOKE
 
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.model import MinBert
-from minbert_lab.multitask_model import MultitaskModel
+from minbert_lab.encoder import MinBert
+from minbert_lab.model import MultitaskModel
 from minbert_lab.training.optim import lr_factor, make_optimizer, param_groups, set_lr
 
 CONFIG = dataclasses.replace(SST_SMOKE, lr=1e-4).resolved()

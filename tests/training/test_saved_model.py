@@ -16,9 +16,9 @@ from smoke_configs import SST_SMOKE
 import minbert_lab.training.loop as loop
 from minbert_lab.checkpoints import resolve_checkpoint
 from minbert_lab.config import RunConfig, default_task
-from minbert_lab.model import MinBert
-from minbert_lab.model.bert_config import BertConfig
-from minbert_lab.multitask_model import MultitaskModel
+from minbert_lab.encoder import MinBert
+from minbert_lab.encoder.bert_config import BertConfig
+from minbert_lab.model import MultitaskModel
 from minbert_lab.training.saved_model import (
     ENCODER_FILE,
     HEADS_FILE,

@@ -10,7 +10,7 @@ import pytest
 import torch
 from smoke_configs import SST_SMOKE, STS_SMOKE
 
-from minbert_lab.data.batching import make_batches
+from minbert_lab.data.collate import make_batches
 from minbert_lab.training.divergence import TrainingDivergedError
 from minbert_lab.training.loop import train
 from minbert_lab.training.optim import make_optimizer

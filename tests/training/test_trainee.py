@@ -11,8 +11,8 @@ import pytest
 import torch
 from smoke_configs import SST_SMOKE, THREE_TASKS
 
-from minbert_lab.data.batching import make_batches
-from minbert_lab.model.parameter_norm import parameter_norm
+from minbert_lab.data.collate import make_batches
+from minbert_lab.encoder.parameter_norm import parameter_norm
 from minbert_lab.regularizers import BregmanProximalPoint, L2Penalty
 from minbert_lab.training.trainee import build, class_counts
 

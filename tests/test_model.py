@@ -11,7 +11,7 @@ from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.data.batch import Batch, Encoded
 from minbert_lab.heads import PairOutput, SharedTrunk
 from minbert_lab.losses import make_loss
-from minbert_lab.multitask_model import MultitaskModel, pool
+from minbert_lab.model import MultitaskModel, pool
 from minbert_lab.regularizers import SmartRegularizer
 
 VOCAB, H, T = 30, 8, 6
@@ -174,11 +174,11 @@ def test_loss_and_smart_backpropagate_into_the_encoder():
 
 def test_an_identity_projection_scores_the_pretrained_cosine(data_dir) -> None:
     from minbert_lab.config import RunConfig, TaskConfig
-    from minbert_lab.data.batching import make_batches
+    from minbert_lab.data.collate import make_batches
     from minbert_lab.data.splits import load_split
+    from minbert_lab.encoder import MinBert
     from minbert_lab.experiments.zero_shot import pair_cosines
-    from minbert_lab.model import MinBert
-    from minbert_lab.multitask_model import MultitaskModel
+    from minbert_lab.model import MultitaskModel
 
     config = RunConfig(tasks={"sts": TaskConfig("siamese_cosine", "mse")}, pooling="mean",
                        pair_projection="identity")
@@ -195,11 +195,11 @@ def test_an_identity_projection_scores_the_pretrained_cosine(data_dir) -> None:
 
 @pytest.mark.parametrize("task", ["sts", "para"])
 def test_a_fresh_hybrid_head_scores_the_pretrained_cosine(task: str, data_dir) -> None:
-    from minbert_lab.data.batching import make_batches
+    from minbert_lab.data.collate import make_batches
     from minbert_lab.data.splits import load_split
+    from minbert_lab.encoder import MinBert
     from minbert_lab.experiments.zero_shot import pair_cosines
-    from minbert_lab.model import MinBert
-    from minbert_lab.multitask_model import MultitaskModel
+    from minbert_lab.model import MultitaskModel
 
     loss = "mse" if task == "sts" else "bce"
     config = RunConfig(tasks={task: TaskConfig("CE+CS", loss)})  # CLS pooling for the pairs

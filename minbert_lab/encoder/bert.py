@@ -25,10 +25,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, resolve_checkpoint
-from minbert_lab.model.bert_config import ACTIVATIONS, BertConfig
-from minbert_lab.model.dropout import Dropout, dropout
-from minbert_lab.model.loading import load_weights
-from minbert_lab.model.padding import Padding
+from minbert_lab.encoder.bert_config import ACTIVATIONS, BertConfig
+from minbert_lab.encoder.dropout import Dropout, dropout
+from minbert_lab.encoder.loading import load_weights
+from minbert_lab.encoder.padding import Padding
 
 ATTN_IMPLEMENTATIONS = ("sdpa", "manual")
 

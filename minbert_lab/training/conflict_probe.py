@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from minbert_lab.data.batch import Batch
-from minbert_lab.data.batching import make_batches
+from minbert_lab.data.collate import make_batches
 from minbert_lab.data.splits import TaskSplit
 
 OVERALL = "overall"

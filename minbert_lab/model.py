@@ -12,8 +12,8 @@ from torch import nn
 
 from minbert_lab.config import POOLINGS, RunConfig, TaskConfig
 from minbert_lab.data.batch import Batch
+from minbert_lab.encoder.parameter_norm import parameter_norm
 from minbert_lab.heads import HEAD_FORMS, PairOutput, SharedTrunk, make_head
-from minbert_lab.model.parameter_norm import parameter_norm
 
 
 def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:

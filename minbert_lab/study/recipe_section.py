@@ -32,10 +32,10 @@ from minbert_lab.experiments.seeds import run_seeds
 from minbert_lab.experiments.tables import grid_rows, with_intervals
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
 from minbert_lab.experiments.zero_shot import zero_shot
+from minbert_lab.metrics import METRIC_OF, METRICS
 from minbert_lab.stats.significance import t_interval
 from minbert_lab.study.runs import run_configs, run_seeded
 from minbert_lab.study.settings import StudySettings
-from minbert_lab.training.metrics import METRIC_OF, METRICS
 
 RECIPE_SEEDS = (0, 1, 2)
 SINGLE_TASK = "single-task references (one model per task)"

@@ -11,19 +11,12 @@ import torch
 import torch.nn.functional as F
 import transformers
 from safetensors.torch import save_file
+from tiny_bert import TINY
 
 from minbert_lab.checkpoints import resolve_checkpoint
-from minbert_lab.model import BertConfig, MinBert
-from minbert_lab.model import bert as bert_module
+from minbert_lab.encoder import MinBert
+from minbert_lab.encoder import bert as bert_module
 
-TINY = BertConfig(
-    vocab_size=50,
-    hidden_size=16,
-    num_hidden_layers=2,
-    num_attention_heads=2,
-    intermediate_size=24,
-    max_position_embeddings=12,
-)
 ATOL = 1e-5
 SMALL_CONFIGS = {
     "h32-l2-gelu": dict(hidden_size=32, num_hidden_layers=2, intermediate_size=64),

@@ -8,17 +8,9 @@ import json
 import pytest
 import torch
 from safetensors.torch import save_file
+from tiny_bert import TINY
 
-from minbert_lab.model import BertConfig, MinBert
-
-TINY = BertConfig(
-    vocab_size=50,
-    hidden_size=16,
-    num_hidden_layers=2,
-    num_attention_heads=2,
-    intermediate_size=24,
-    max_position_embeddings=12,
-)
+from minbert_lab.encoder import BertConfig, MinBert
 
 
 def _state(config: BertConfig = TINY, seed: int = 0) -> dict[str, torch.Tensor]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minbert_lab.training.metrics import (
+from minbert_lab.metrics import (
     METRIC_NAMES,
     METRIC_OF,
     METRICS,

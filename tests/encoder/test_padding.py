@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from minbert_lab.model.padding import Padding
+from minbert_lab.encoder.padding import Padding
 
 
 def test_padding_packs_real_tokens_and_pads_back_with_zeros():

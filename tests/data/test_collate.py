@@ -1,4 +1,4 @@
-"""Batches in every input form (``data/batching.py``): cross-encoded pairs as the tokenizer
+"""Batches in every input form (``data/collate.py``): cross-encoded pairs as the tokenizer
 makes them, padding masks, length bucketing, fixed-length padding."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from minbert_lab.data.batching import cross_pair, make_batches
+from minbert_lab.data.collate import cross_pair, make_batches
 from minbert_lab.data.splits import load_split
 from minbert_lab.data.tokenized import load_tokenizer
 

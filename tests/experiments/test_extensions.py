@@ -9,7 +9,7 @@ import pytest
 from fake_runs import fake_result
 
 from minbert_lab.config import PROFILES
-from minbert_lab.experiments.beyond import (
+from minbert_lab.experiments.extensions import (
     ALL_TASKS,
     BALANCED,
     PCGRAD,

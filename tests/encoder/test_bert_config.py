@@ -6,17 +6,9 @@ import dataclasses
 import json
 
 import pytest
+from tiny_bert import TINY
 
-from minbert_lab.model.bert_config import BertConfig
-
-TINY = BertConfig(
-    vocab_size=50,
-    hidden_size=16,
-    num_hidden_layers=2,
-    num_attention_heads=2,
-    intermediate_size=24,
-    max_position_embeddings=12,
-)
+from minbert_lab.encoder.bert_config import BertConfig
 
 
 def test_config_validation_and_unknown_keys():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from minbert_lab.model.dropout import Dropout, dropout
+from minbert_lab.encoder.dropout import Dropout, dropout
 
 
 def test_dropout_is_identity_in_eval_and_at_zero():

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from minbert_lab.model.parameter_norm import parameter_norm
+from minbert_lab.encoder.parameter_norm import parameter_norm
 
 
 def test_the_norm_is_that_of_every_trainable_weight_concatenated():

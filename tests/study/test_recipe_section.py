@@ -7,7 +7,7 @@ import pytest
 from minbert_lab.analysis.recipe import ablation_table, recipe_comparisons, recipe_summary
 from minbert_lab.experiments.recipe import LEVERS, RECIPE
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
-from minbert_lab.study.recipe import RECIPE_SEEDS, recipe_runs, with_recipe, with_zero_shot
+from minbert_lab.study.recipe_section import RECIPE_SEEDS, recipe_runs, with_recipe, with_zero_shot
 from minbert_lab.study.runs import run_table
 from minbert_lab.study.settings import StudySettings
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from minbert_lab import notebooks
+from minbert_lab import run_notebooks as notebooks
 from minbert_lab.checkpoints import BUNDLED, DEFAULT_CHECKPOINT, resolve_checkpoint
-from minbert_lab.notebooks import (
+from minbert_lab.run_notebooks import (
     WIDGET_NOTE,
     WIDGET_VIEW,
     CheckpointUnavailable,

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from minbert_lab.model.bert import BertConfig, MinBert
+from minbert_lab.encoder.bert import BertConfig, MinBert
 
 __all__ = ["BertConfig", "MinBert"]

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from minbert_lab.training.conflict import (
+from minbert_lab.training.conflict_probe import (
     OVERALL,
     ConflictProbe,
     group_slices,

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from minbert_lab.validation import choose, flag, positive, whole
+from minbert_lab.config_checks import choose, flag, positive, whole
 
 
 def test_choose_lists_the_choices_and_the_papers_labels():

@@ -1,4 +1,5 @@
-"""Execute the study notebooks top to bottom with papermill: ``python -m minbert_lab.notebooks``.
+"""Execute the study notebooks top to bottom with papermill:
+``python -m minbert_lab.run_notebooks``.
 
 Every numbered notebook in ``notebooks/`` (or those ``--only`` selects by prefix: ``make study``
 runs 01 02 03 05, ``make beyond`` runs 04) runs in order in a fresh kernel started in its own
@@ -24,7 +25,7 @@ Figures and tables go to ``figures/<profile>/`` (one folder per profile, committ
 the smoke profile: ``<out>/smoke/figures``, so meaningless numbers never replace real ones.
 
 Example:
-    python -m minbert_lab.notebooks --profile smoke --checkpoint path/to/bert --out outputs
+    python -m minbert_lab.run_notebooks --profile smoke --checkpoint path/to/bert --out outputs
 """
 
 from __future__ import annotations
@@ -282,7 +283,7 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m minbert_lab.notebooks",
+    parser = argparse.ArgumentParser(prog="python -m minbert_lab.run_notebooks",
                                      description="Execute the study notebooks top to bottom.")
     parser.add_argument("--profile", default="quick", choices=list(PROFILES))
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
