@@ -18,6 +18,7 @@ from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import (
     CLASSIFICATION_TASKS,
     DEFAULT_LOSS,
+    DISTILLS,
     GRADIENT_SURGERIES,
     HEAD_ALIASES,
     HEAD_LABELS,
@@ -165,6 +166,9 @@ def _add_run_command(commands) -> None:
                           "weight lambda (default 1), e.g. --reg sst=smart:3")
     run.add_argument("--shared-trunk", action="store_true",
                      help="the paper's weight sharing: one Linear + ReLU before all heads")
+    run.add_argument("--label-smoothing", action="append", default=[], metavar="TASK=EPS",
+                     help="a cross-entropy task's label smoothing, e.g. --label-smoothing "
+                          "sst=0.1")
     run.add_argument("--sampler", action="append", default=[], metavar="TASK=SAMPLER",
                      help=f"how a classification task ({', '.join(CLASSIFICATION_TASKS)}) "
                           f"draws examples, one of {', '.join(SAMPLERS)} (every class equally "
@@ -225,6 +229,13 @@ RUN_FLAGS = (
          "--lr-schedule linear)", float, metavar="R", lever=True),
     Flag("layer_lr_decay", "--layer-lr-decay", "encoder layer k of L trains at "
          "lr * XI ** (L - k), e.g. 0.9", float, metavar="XI", lever=True),
+    Flag("distill", "--distill", "teacher annealing (BAM!): these tasks learn from the gold "
+         "labels mixed with the single-task recipe's outputs on the training set, trained "
+         "first if not stored", choices=DISTILLS, lever=True),
+    Flag("private_top_layer", "--private-top-layer", "a task that gets its own copy of the "
+         "encoder's top layer", choices=("none", *TASKS), lever=True),
+    Flag("train_outputs", "--train-outputs", "also store the model's outputs on its training "
+         "set (a distillation teacher's)", bool, lever=True),
 )
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(RunConfig)
              if f.default is not dataclasses.MISSING}
@@ -233,6 +244,9 @@ _DEFAULTS["ordering"] = Ordering().name
 
 def _add_flag(parser, flag: Flag) -> None:
     default = _DEFAULTS[flag.field]
+    if flag.type is bool:
+        parser.add_argument(flag.flag, dest=flag.field, action="store_true", help=flag.help)
+        return
     shown = "the profile's" if default is None else "%(default)s"
     parser.add_argument(flag.flag, dest=flag.field, type=flag.type, default=default,
                         choices=list(flag.choices) if flag.choices else None,
@@ -304,10 +318,11 @@ def _add_queue_command(commands) -> None:
         description="Train a plan's runs that are not stored yet, one after another, in the "
                     "plan's order (experiments.queue); run it again to go on where it stopped.",
         epilog="plans: seeds (every Table 1-4 config at seeds 1 and 2), single-task (the "
-               "recipe on one task at a time, seeds 0-2)\n\nexample:\n"
+               "recipe on one task at a time, seeds 0-2), levers (the recipe and each "
+               "candidate lever, bf16, seed 0)\n\nexample:\n"
                "  python -m minbert_lab queue seeds --list")
     _add_data_dir(queue, None)
-    queue.add_argument("plan", choices=["seeds", "single-task"])
+    queue.add_argument("plan", choices=["seeds", "single-task", "levers"])
     queue.add_argument("--profile", default="all-data", choices=list(PROFILES),
                        help="(default: %(default)s)")
     queue.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
@@ -334,8 +349,11 @@ def _number(text: str, flag: str, task: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"{flag} {task}=...:{text!r} is not valid; the weight after ':' must be"
-                         " a number, e.g. sst=smart:3") from None
+        if flag == "--reg":
+            raise ValueError(f"{flag} {task}=...:{text!r} is not valid; the weight after ':' "
+                             "must be a number, e.g. sst=smart:3") from None
+        raise ValueError(f"{flag} {task}={text!r} is not valid; give a number, e.g. "
+                         f"{flag} sst=0.1") from None
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -343,6 +361,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     heads, losses = _pairs(args.head, "--head"), _pairs(args.loss, "--loss")
     regs, samplers = _pairs(args.reg, "--reg"), _pairs(args.sampler, "--sampler")
+    smoothing = _pairs(args.label_smoothing, "--label-smoothing")
     configs = {}
     for task in tasks:
         if task not in TASKS:
@@ -352,7 +371,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         reg, _, weight = regs.get(task, "none").partition(":")
         configs[task] = TaskConfig(HEAD_SPELLINGS.get(head, head), LOSS_SPELLINGS.get(loss, loss),
                                    reg, _number(weight, "--reg", task) if weight else 1.0,
-                                   sampler=samplers.get(task, "uniform"))
+                                   sampler=samplers.get(task, "uniform"),
+                                   label_smoothing=_number(smoothing.get(task, "0"),
+                                                           "--label-smoothing", task))
     return RunConfig(tasks=configs, shared_trunk=args.shared_trunk,
                      **{flag.field: getattr(args, flag.field) for flag in RUN_FLAGS})
 
@@ -380,6 +401,8 @@ def run_command(config: RunConfig, *, save_model: str | None = None) -> str:
             words += ["--reg", f"{task}={tc.regularizer}:{tc.reg_weight:g}"]
         if tc.sampler != "uniform":
             words += ["--sampler", f"{task}={tc.sampler}"]
+        if tc.label_smoothing:
+            words += ["--label-smoothing", f"{task}={tc.label_smoothing:g}"]
         if tc.task_weight != 1.0:
             raise ValueError(f"no command-line flag sets tasks.{task}.task_weight")
     if config.shared_trunk:
@@ -387,7 +410,9 @@ def run_command(config: RunConfig, *, save_model: str | None = None) -> str:
     for flag in RUN_FLAGS:
         value = getattr(config, flag.field)
         value = value.name if flag.field == "ordering" else value
-        if value != _DEFAULTS[flag.field] or flag.field == "profile":
+        if flag.type is bool:
+            words += [flag.flag] if value else []
+        elif value != _DEFAULTS[flag.field] or flag.field == "profile":
             words += [flag.flag, f"{value:g}" if isinstance(value, float) else str(value)]
     if save_model:
         words += ["--save-model", save_model]

@@ -83,6 +83,12 @@ TASKS_PER_STEP = ("one", "all")
 GRADIENT_SURGERIES = ("none", "pcgrad")
 # The learning rate over a run: constant (the paper), or linear warmup then linear decay to 0.
 LR_SCHEDULES = ("constant", "linear")
+# Which tasks learn from single-task teachers (RunConfig.distill): none, SST only, or all.
+DISTILLS = ("none", "sst", "all")
+# The losses that take a distribution as target (label smoothing, a teacher's soft labels).
+SOFT_TARGET_LOSSES = ("cross_entropy",)
+# The losses a teacher's outputs can be mixed into: a class distribution, a probability, a rating.
+DISTILLABLE_LOSSES = ("cross_entropy", "bce", "mse")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +181,8 @@ class TaskConfig:
     reg_weight: float = 1.0
     task_weight: float = 1.0  # multiplies the task's loss
     sampler: str = "uniform"
+    # Cross-entropy only: the target puts this much mass on the other classes, evenly.
+    label_smoothing: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.head, str):
@@ -192,6 +200,13 @@ class TaskConfig:
         if self.sampler == "balanced" and task not in CLASSIFICATION_TASKS:
             raise ValueError(f"tasks.{task}.sampler='balanced' is not valid: {task} has no "
                              f"classes; balance only {list(CLASSIFICATION_TASKS)}")
+        positive(f"tasks.{task}.label_smoothing", self.label_smoothing, allow_zero=True)
+        if not self.label_smoothing < 1:
+            raise ValueError(f"tasks.{task}.label_smoothing={self.label_smoothing!r} is not "
+                             "valid; it must be in [0, 1)")
+        if self.label_smoothing and self.loss not in SOFT_TARGET_LOSSES:
+            raise ValueError(f"tasks.{task}.label_smoothing needs a cross-entropy loss "
+                             f"{list(SOFT_TARGET_LOSSES)}, not {self.loss!r}")
 
     @property
     def label(self) -> str:
@@ -266,6 +281,17 @@ class RunConfig:
     gradient_surgery: str = "none"
     # Measure task-gradient cosines at this many evenly spaced points of training (0 = off).
     conflict_probes: int = 0
+    # Teacher annealing (Clark et al. 2019, "BAM!"): these tasks train on targets that mix the
+    # gold label (weight lambda, 0 -> 1 over the run) with the single-task teacher's output on
+    # the training example (1 - lambda). The teachers are the recipe trained on one task at a
+    # time, same seed (``experiments.recipe.fair_single_task_config``), stored with
+    # ``train_outputs``.
+    distill: str = "none"
+    # A task that gets its own copy of the encoder's top layer (from the checkpoint's), so the
+    # other tasks' updates there do not reach it.
+    private_top_layer: str = "none"
+    # Also store the trained model's outputs on its training set (a teacher's soft labels).
+    train_outputs: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.ordering, str):
@@ -304,6 +330,24 @@ class RunConfig:
         positive("bregman_weight", self.bregman_weight, allow_zero=True)
         whole("seed", self.seed, 0, optional=False)
         self._validate_multitask_steps()
+        self._validate_task_levers()
+
+    def _validate_task_levers(self) -> None:
+        choose("distill", self.distill, DISTILLS)
+        if self.distill != "none" and (not self.multitask or (
+                self.distill in TASKS and self.distill not in self.tasks)):
+            raise ValueError(f"distill={self.distill!r} is not valid here: it distils "
+                             "single-task teachers into a multitask run that trains "
+                             f"{'that task' if self.distill in TASKS else 'several tasks'}")
+        for task in ([] if self.distill == "none" else list(self.tasks) if self.distill == "all"
+                     else [self.distill]):
+            loss = self.tasks[task].loss
+            if loss not in DISTILLABLE_LOSSES:
+                raise ValueError(f"distill={self.distill!r} is not valid with tasks.{task}.loss="
+                                 f"{loss!r}: a teacher's soft targets fit "
+                                 f"{list(DISTILLABLE_LOSSES)}")
+        choose("private_top_layer", self.private_top_layer, ("none", *self.tasks))
+        flag("train_outputs", self.train_outputs)
 
     def _validate_schedule(self) -> None:
         choose("lr_schedule", self.lr_schedule, LR_SCHEDULES)

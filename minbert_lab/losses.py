@@ -48,18 +48,33 @@ class TaskLoss(nn.Module):
     through ``LOSS_CLASSES`` and :meth:`for_task`."""
 
     @classmethod
-    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None
-                 ) -> TaskLoss:
-        """This loss for ``task``, given the task's training count per class (most losses
-        need neither)."""
+    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None,
+                 label_smoothing: float = 0.0) -> TaskLoss:
+        """This loss for ``task``, given the task's training count per class and the label
+        smoothing its config asks for (most losses read neither; ``config`` refuses label
+        smoothing for a loss other than cross-entropy)."""
         return cls()
 
 
 class CrossEntropyLoss(TaskLoss):
-    """Softmax cross-entropy on ``(B, C)`` logits and int64 class labels."""
+    """Softmax cross-entropy on ``(B, C)`` logits and int64 class labels, or ``(B, C)`` target
+    distributions (a teacher's soft labels mixed with the gold ones, ``training.distill``).
+
+    ``label_smoothing`` moves that much of the target's mass evenly onto every class
+    (``nn.CrossEntropyLoss``'s rule).
+    """
+
+    @classmethod
+    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None,
+                 label_smoothing: float = 0.0) -> CrossEntropyLoss:
+        return cls(label_smoothing=label_smoothing)
+
+    def __init__(self, *, label_smoothing: float = 0.0):
+        super().__init__()
+        self.label_smoothing = label_smoothing
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(logits, labels)
+        return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
 
     def predict(self, logits: torch.Tensor) -> torch.Tensor:
         return logits.argmax(-1)  # (B,)
@@ -78,8 +93,8 @@ class WeightedCrossEntropyLoss(CrossEntropyLoss):
     """
 
     @classmethod
-    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None
-                 ) -> WeightedCrossEntropyLoss:
+    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None,
+                 label_smoothing: float = 0.0) -> WeightedCrossEntropyLoss:
         if class_counts is None:
             raise ValueError("loss='weighted_cross_entropy' needs class_counts (training count"
                              " per class)")
@@ -178,8 +193,8 @@ class CosineEmbeddingLoss(TaskLoss):
     """
 
     @classmethod
-    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None
-                 ) -> CosineEmbeddingLoss:
+    def for_task(cls, task: str, class_counts: Sequence[int] | torch.Tensor | None = None,
+                 label_smoothing: float = 0.0) -> CosineEmbeddingLoss:
         return cls(task=task)
 
     def __init__(self, *, task: str, margin: float = 0.0, label_threshold: float | None = None):
@@ -228,7 +243,8 @@ def losses_for(task: str) -> tuple[str, ...]:
 
 
 def make_loss(
-    task: str, name: str, *, class_counts: Sequence[int] | torch.Tensor | None = None
+    task: str, name: str, *, class_counts: Sequence[int] | torch.Tensor | None = None,
+    label_smoothing: float = 0.0,
 ) -> TaskLoss:
     """Builds the loss ``name`` for ``task``.
 
@@ -245,4 +261,4 @@ def make_loss(
     name = loss_name(name)
     if name not in valid:
         raise ValueError(f"loss={name!r} is not valid for {task}; choose one of {list(valid)}")
-    return LOSS_CLASSES[name].for_task(task, class_counts)
+    return LOSS_CLASSES[name].for_task(task, class_counts, label_smoothing)

@@ -7,6 +7,8 @@ noised embeddings and needs everything after the embedding layer to run again.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -38,6 +40,9 @@ class MultitaskModel(nn.Module):
         pooling: ``"cls"`` or ``"mean"``.
         shared_trunk: put one Linear + ReLU, shared by all tasks, between pooling and heads.
         pair_projection: how Siamese heads' projections start (``config.PAIR_PROJECTIONS``).
+        private_top_layer: a task that runs its own copy of the encoder's last layer (starting
+            from the checkpoint's), out of the other tasks' reach; ``"none"``: every task shares
+            every layer.
 
     Example:
         >>> model = MultitaskModel(encoder, {"sst": default_task("sst")}, dropout=0.1)
@@ -53,6 +58,7 @@ class MultitaskModel(nn.Module):
         pooling: str = "cls",
         shared_trunk: bool = False,
         pair_projection: str = "random",
+        private_top_layer: str = "none",
     ):
         super().__init__()
         if pooling not in POOLINGS:
@@ -71,6 +77,11 @@ class MultitaskModel(nn.Module):
             }
         )
         self.forms = {task: HEAD_FORMS[cfg.head] for task, cfg in tasks.items()}
+        # a copy of the checkpoint's top layer: it draws no random number, so every other
+        # weight starts as in a model without it
+        self.private_tops = nn.ModuleDict(
+            {} if private_top_layer == "none"
+            else {private_top_layer: copy.deepcopy(encoder.encoder.layer[-1])})
 
     @classmethod
     def from_config(cls, encoder: nn.Module, config: RunConfig) -> MultitaskModel:
@@ -84,6 +95,7 @@ class MultitaskModel(nn.Module):
                 pooling=config.pooling,
                 shared_trunk=config.shared_trunk,
                 pair_projection=config.pair_projection,
+                private_top_layer=config.private_top_layer,
             )
 
     def input_form(self, task: str) -> str:
@@ -95,9 +107,10 @@ class MultitaskModel(nn.Module):
 
     def shared_parameters(self) -> list[tuple[str, nn.Parameter]]:
         """``(name, parameter)`` of what every task trains through: the encoder and the trunk
-        (all but the heads). Gradient surgery and the conflict probe work on these."""
+        (all but the heads and a task's private top layer). Gradient surgery and the conflict
+        probe work on these."""
         return [(name, p) for name, p in self.named_parameters()
-                if p.requires_grad and not name.startswith("heads.")]
+                if p.requires_grad and not name.startswith(("heads.", "private_tops."))]
 
     def embed(self, batch: Batch) -> torch.Tensor:
         """The embedding layer's output for ``batch``: ``(N, T, H)``."""
@@ -115,7 +128,8 @@ class MultitaskModel(nn.Module):
         if batch.form != form:
             raise ValueError(f"a {batch.task} batch must have form {form!r}, not {batch.form!r}")
         mask = batch.inputs.attention_mask
-        hidden = self.encoder.encode(embeddings, mask)  # (N, T, H)
+        top = self.private_tops[batch.task] if batch.task in self.private_tops else None
+        hidden = self.encoder.encode(embeddings, mask, top)  # (N, T, H)
         pooled = pool(hidden, mask, self.pooling)  # (N, H)
         if self.trunk is not None:
             pooled = self.trunk(pooled)

@@ -40,6 +40,7 @@ from minbert_lab.study import (
     batch_composition,
     claims_over_seeds,
     curves,
+    one_against_three,
     paper_table,
     recipe_runs,
     recipe_section,
@@ -108,6 +109,21 @@ table4
 section = recipe_section(study, recipe)
 section.save(study)
 section
+
+# %% [markdown]
+# ## One model against three
+#
+# The study's question: does one encoder with three heads beat three models each fine-tuned on
+# its own task? The fair three-model system is the recipe itself trained on one task at a time
+# (same heads, schedule and epochs); beside it the best single-task rows of Tables 1–3, an
+# ensemble of the recipe's seeds (their dev outputs averaged, no retraining) and the paper's
+# best. Then the recipe against each three-model system, by the verdict test. A system whose
+# runs are not stored yet is named under the table.
+
+# %%
+question = one_against_three(study)
+question.save(study)
+question
 
 # %% [markdown]
 # ## Do the verdicts survive a reseed?

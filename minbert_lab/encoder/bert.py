@@ -182,11 +182,13 @@ class BertEncoder(nn.Module):
         self.layer = nn.ModuleList(BertLayer(config) for _ in range(config.num_hidden_layers))
 
     def forward(
-        self, hidden: torch.Tensor, attention_mask: torch.Tensor | None, attn_implementation: str
+        self, hidden: torch.Tensor, attention_mask: torch.Tensor | None, attn_implementation: str,
+        top_layer: BertLayer | None = None,
     ) -> torch.Tensor:
         padding = Padding.of(attention_mask)
         x = hidden if padding is None else padding.unpad(hidden)  # (B, T, H) or (N, H)
-        for layer in self.layer:
+        layers = self.layer if top_layer is None else [*self.layer[:-1], top_layer]
+        for layer in layers:
             x = layer(x, padding, attn_implementation)
         return x if padding is None else padding.pad(x)  # (B, T, H)
 
@@ -249,17 +251,19 @@ class MinBert(nn.Module):
         """
         return self.embeddings(input_ids, token_type_ids)
 
-    def encode(self, hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    def encode(self, hidden: torch.Tensor, attention_mask: torch.Tensor | None,
+               top_layer: nn.Module | None = None) -> torch.Tensor:
         """Runs all layers on an embedding output (possibly perturbed).
 
         Args:
             hidden: (B, T, H) output of ``embed``.
             attention_mask: (B, T) with 1 for real tokens and 0 for padding; None attends to all.
+            top_layer: runs instead of the last layer (a task's private copy of it).
 
         Returns:
             (B, T, H) last hidden state; zero at padded positions, which are never computed.
         """
-        return self.encoder(hidden, attention_mask, self._attn_implementation)
+        return self.encoder(hidden, attention_mask, self._attn_implementation, top_layer)
 
     def forward(
         self,

@@ -17,6 +17,7 @@ from minbert_lab.config import RunConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.durations import duration
 from minbert_lab.experiments.committed import RESULTS_DIR
+from minbert_lab.experiments.recipe import teacher_configs
 from minbert_lab.experiments.store import RUNS_DIR, RunStore
 from minbert_lab.training.distributed import (
     World,
@@ -85,9 +86,14 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         if (stored := stored_result()) is not None:
             say("loaded from the run cache (another process trained it)")
             return {**stored[0], "cached": True}
+        teachers = {task: run_or_load(teacher, data_dir=data_dir, runs_dir=runs_dir,
+                                      results_dir=results_dir, progress=progress,
+                                      device=device, label=label and f"{task} teacher of "
+                                      f"{label}")["train_outputs"][task]
+                    for task, teacher in teacher_configs(config).items()}
         result = _train_announced(config, store, world, say, data_dir=data_dir,
                                   progress=progress, device=device, resume_every=resume_every,
-                                  model_dir=save_model, model_key=key)
+                                  model_dir=save_model, model_key=key, teachers=teachers)
     return {**result, "cached": False}
 
 

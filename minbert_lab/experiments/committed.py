@@ -41,6 +41,9 @@ def slim(result: dict) -> dict:
     out["history"] = history
     out["predictions"] = {task: _rounded_predictions(task, p)
                           for task, p in (result["predictions"] or {}).items()}
+    if "train_outputs" in result:
+        out["train_outputs"] = {task: {"ids": o["ids"], "outputs": _rounded(o["outputs"])}
+                                for task, o in result["train_outputs"].items()}
     return out
 
 
@@ -76,5 +79,14 @@ def _records(columns: dict[str, list] | list[dict]) -> list[dict]:
 def _rounded_predictions(task: str, p: dict) -> dict:
     predictions = ([int(v) for v in p["predictions"]] if task in NUM_CLASSES
                    else [round(float(v), DECIMALS) for v in p["predictions"]])
-    return {"ids": p["ids"], "labels": p["labels"], "predictions": predictions,
-            "scores": [round(float(v), DECIMALS) for v in p["scores"]]}
+    rounded = {"ids": p["ids"], "labels": p["labels"], "predictions": predictions,
+               "scores": [round(float(v), DECIMALS) for v in p["scores"]]}
+    if "probabilities" in p:
+        rounded["probabilities"] = _rounded(p["probabilities"])
+    return rounded
+
+
+def _rounded(values: list) -> list:
+    """Floats (or lists of floats, one per example) to ``DECIMALS``."""
+    return [[round(float(x), DECIMALS) for x in v] if isinstance(v, list)
+            else round(float(v), DECIMALS) for v in values]

@@ -26,7 +26,7 @@ from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.grids import GRIDS
-from minbert_lab.experiments.recipe import recipe_config
+from minbert_lab.experiments.recipe import fair_single_task_config, lever_screen
 from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result
 
 Plan = list[tuple[str, RunConfig]]
@@ -59,13 +59,6 @@ def seeds_plan(profile: str = "all-data", seeds: tuple[int, ...] = (1, 2),
             for label, config in plan for seed in seeds]
 
 
-def fair_single_task_config(task: str, profile: str = "all-data", *, seed: int = 0,
-                            checkpoint: str = DEFAULT_CHECKPOINT) -> RunConfig:
-    """The recipe's own config trained on ``task`` alone: same head, schedule and epochs."""
-    recipe = recipe_config(profile, seed=seed, checkpoint=checkpoint)
-    return dataclasses.replace(recipe, tasks={task: recipe.tasks[task]})
-
-
 def fair_single_task_plan(profile: str = "all-data", seeds: tuple[int, ...] = (0, 1, 2),
                           checkpoint: str = DEFAULT_CHECKPOINT) -> Plan:
     """The fair single-task models: the recipe on one task at a time, at every seed."""
@@ -74,9 +67,22 @@ def fair_single_task_plan(profile: str = "all-data", seeds: tuple[int, ...] = (0
             for seed in seeds for task in TASKS]
 
 
+def lever_screen_plan(profile: str = "all-data", seeds: tuple[int, ...] = (0,),
+                      checkpoint: str = DEFAULT_CHECKPOINT) -> Plan:
+    """The recipe and each candidate lever on it, in bf16, at one seed (a screen); the SST
+    teacher first, so that the distilling runs find it."""
+    plan = [(f"teacher: recipe on sst alone, seed {seed}",
+             fair_single_task_config("sst", profile, seed=seed, checkpoint=checkpoint))
+            for seed in seeds]
+    return plan + [(f"screen: {label}, seed {seed}", config) for seed in seeds
+                   for label, config in lever_screen(profile, seed=seed,
+                                                     checkpoint=checkpoint).items()]
+
+
 PLANS: dict[str, Callable[..., Plan]] = {
     "seeds": seeds_plan,
     "single-task": fair_single_task_plan,
+    "levers": lever_screen_plan,
 }
 
 

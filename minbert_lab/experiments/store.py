@@ -56,8 +56,9 @@ RUN_KEY_LENGTH = 20
 #   written and changes the key, as it should);
 _ADDED_FIELDS = {"tasks_per_step": "one", "gradient_surgery": "none", "conflict_probes": 0,
                  "lr_schedule": "constant", "warmup_ratio": 0.0, "layer_lr_decay": 1.0,
-                 "pair_projection": "random"}
-_ADDED_TASK_FIELDS = {"sampler": "uniform"}
+                 "pair_projection": "random", "distill": "none", "private_top_layer": "none",
+                 "train_outputs": False}
+_ADDED_TASK_FIELDS = {"sampler": "uniform", "label_smoothing": 0.0}
 # - fields since removed are written with the one value they ever had;
 _REMOVED_FIELDS = {"pad_to": None}
 # - heads and losses under their first (short) names; ``ordering`` as flat ``ordering_*`` fields.

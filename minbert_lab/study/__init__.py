@@ -29,7 +29,12 @@ from minbert_lab.study.extensions import (
 )
 from minbert_lab.study.figures import StudyFigure, batch_composition, curves
 from minbert_lab.study.paper_tables import PaperTable, claims_over_seeds, paper_table
-from minbert_lab.study.recipe_section import RecipeSection, recipe_runs, recipe_section
+from minbert_lab.study.recipe_section import (
+    RecipeSection,
+    one_against_three,
+    recipe_runs,
+    recipe_section,
+)
 from minbert_lab.study.runs import best_multitask_run, dropout_elsewhere
 from minbert_lab.study.section import Section
 from minbert_lab.study.settings import StudySettings
@@ -56,6 +61,7 @@ __all__ = [
     "dropout_elsewhere",
     "gradient_conflict",
     "label_distribution",
+    "one_against_three",
     "paper_table",
     "pcgrad_against_shuffled",
     "plot_head_architectures",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from minbert_lab.analysis.ensemble import ensemble
 from minbert_lab.analysis.recipe import (
     ablation_table,
     combined_single_task,
@@ -24,6 +25,7 @@ from minbert_lab.checkpoints import quora_caveat
 from minbert_lab.experiments.recipe import (
     PAPER_BEST,
     RECIPE,
+    fair_single_task_config,
     recipe_ablations,
     recipe_config,
     reference_configs,
@@ -34,7 +36,8 @@ from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
 from minbert_lab.experiments.zero_shot import zero_shot
 from minbert_lab.metrics import METRIC_OF, METRICS
 from minbert_lab.stats.significance import t_interval
-from minbert_lab.study.runs import run_configs, run_seeded
+from minbert_lab.study.runs import grid_results, run_configs, run_seeded
+from minbert_lab.study.section import Section
 from minbert_lab.study.settings import StudySettings
 
 RECIPE_SEEDS = (0, 1, 2)
@@ -182,3 +185,79 @@ def recipe_section(study: StudySettings, recipe: RecipeRuns) -> RecipeSection:
     reading = recipe_reading(summary, RECIPE, comparisons, ablations,
                              claims[claims["multitask model"] == RECIPE])
     return RecipeSection(summary, comparisons, ablations, claims, reading)
+
+
+ONE_MODEL = "ours: the recipe (one encoder, three heads)"
+FAIR_SINGLE = "the recipe on one task at a time (three models)"
+BEST_SINGLE = "the best single-task rows of Tables 1-3 (three models)"
+ENSEMBLE = "ensemble: the recipe's seeds averaged"
+# Each task's single-task grid and the metric its best row is picked by.
+SINGLE_TASK_GRIDS = {"sst": "1", "para": "2", "sts": "3"}
+
+
+def one_against_three(study: StudySettings) -> Section:
+    """The study's question: does one multitask model beat three single-task models? The
+    recipe over its seeds beside the recipe trained on each task alone (same heads, schedule
+    and epochs: the fair comparison), the best single-task rows of Tables 1-3 (by mean over
+    the study's seeds), an ensemble of the recipe's seeds and the paper's best; then the
+    recipe against each three-model system by the verdict test. A system with no stored run
+    yet is left out and named."""
+    kw = {"data_dir": study.data_dir, "runs_dir": study.runs_dir, "progress": study.progress,
+          "stored_only": not study.train}
+    recipe = run_seeds({ONE_MODEL: recipe_config(study.profile, checkpoint=study.checkpoint)},
+                       RECIPE_SEEDS, **kw)[ONE_MODEL]
+    fair = run_seeds({task: fair_single_task_config(task, study.profile,
+                                                    checkpoint=study.checkpoint)
+                      for task in METRIC_OF}, RECIPE_SEEDS, **kw)
+    best = {task: _best_row(study, grid, METRIC_OF[task])
+            for task, grid in SINGLE_TASK_GRIDS.items()}
+    results = {ONE_MODEL: recipe, FAIR_SINGLE: _per_seed(fair), BEST_SINGLE: _per_seed(best)}
+    notes = []
+    try:
+        results[ENSEMBLE] = [ensemble(recipe)] if recipe else []
+    except ValueError as err:
+        notes.append(f"No ensemble row: {err}")
+    missing = [label for label, runs in results.items() if not runs]
+    results = {label: runs for label, runs in results.items() if runs}
+    summary = recipe_summary(results, paper=paper_best_numbers(study))
+    comparisons = (recipe_comparisons(ONE_MODEL, {k: v for k, v in results.items()
+                                                  if k != ENSEMBLE})
+                   if ONE_MODEL in results and len(results) > 1 else pd.DataFrame())
+    note = study.provenance()
+    if caveat := quora_caveat(study.checkpoint):
+        note += f". Quora: {caveat}"
+    summary.attrs["caption"] = (
+        "One model against three: means over the stored seeds with 95% Student-t intervals "
+        f"(best single-task rows: {', '.join(f'{t} {b[0]}' for t, b in best.items() if b[0])})"
+        + (f"; not run yet: {', '.join(missing)}" if missing else "")
+        + "".join(f". {n}" for n in notes) + f". {note}")
+    if len(comparisons):
+        comparisons.attrs["caption"] = (
+            "The recipe minus each three-model system, by the verdict test (seeds and dev "
+            "examples resampled together).")
+    reading = " ".join(notes) or ""
+    return Section(tables=[("one-against-three", summary)]
+                   + ([("one-against-three-tests", comparisons)] if len(comparisons) else []),
+                   reading=reading)
+
+
+def _best_row(study: StudySettings, grid: str, metric: str) -> tuple[str | None, list[dict]]:
+    """The label and runs of the grid row with the best mean ``metric`` over its runs."""
+    rows = grid_results(study, grid)
+    scored = {label: sum(r["metrics"][metric] for r in runs) / len(runs)
+              for label, runs in rows.items() if runs}
+    if not scored:
+        return None, []
+    label = max(scored, key=scored.get)
+    return label, rows[label]
+
+
+def _per_seed(systems: dict) -> list[dict]:
+    """Three single-task models per seed, combined as one (``combined_single_task``), for the
+    seeds every task has. ``systems``: task -> runs, or task -> (label, runs)."""
+    runs = {task: (value[1] if isinstance(value, tuple) else value)
+            for task, value in systems.items()}
+    by_seed = [{r["config"]["seed"]: r for r in task_runs} for task_runs in runs.values()]
+    seeds = sorted(set.intersection(*(set(s) for s in by_seed))) if by_seed else []
+    return [combined_single_task({task: runs_by_seed[seed] for task, runs_by_seed
+                                  in zip(runs, by_seed)}) for seed in seeds]

@@ -21,26 +21,12 @@ def evaluate(trainee: Trainee, device: torch.device) -> tuple[dict, dict]:
     Returns:
         ``metrics`` (``sst_acc`` ..., ``score``) and, per task, ``predictions``: ``ids``,
         ``labels``, ``predictions`` and ``scores`` (a confidence for error analysis), in the
-        dev file's order.
+        dev file's order; for a classification task with class logits (SST), also
+        ``probabilities``, one list per example (what an ensemble averages).
     """
-    config, model = trainee.config, trainee.model
-    model.eval()
     metrics, predictions = {}, {}
-    eval_batch = PROFILES[config.profile].eval_batch_size
     for task, data in trainee.dev.items():
-        preds, scores, ids = [], [], []
-        for batch in make_batches(data, trainee.forms[task], batch_size=eval_batch,
-                                  max_length=config.max_length, shuffle=False, bucket=True):
-            batch = batch.to(device)
-            with autocast(device, config.precision):
-                outputs = model(batch)
-            preds.append(trainee.losses[task].predict(outputs).float().cpu())
-            scores.append(confidence(outputs).float().cpu())
-            ids += batch.ids
-        pred = torch.cat(preds).numpy()
-        order = {i: k for k, i in enumerate(ids)}
-        index = np.array([order[i] for i in data.frame["id"]])
-        pred, score = pred[index], torch.cat(scores).numpy()[index]
+        pred, score, probabilities = _run_on(trainee, task, data, device)
         if not np.isfinite(score).all():  # argmax of NaN logits would still give an accuracy
             raise TrainingDivergedError(f"the model's {task} dev outputs are not finite; the"
                                          " weights have diverged: lower the learning rate")
@@ -48,8 +34,53 @@ def evaluate(trainee: Trainee, device: torch.device) -> tuple[dict, dict]:
         metrics[METRIC_OF[task]] = task_metric(task, pred, labels)
         predictions[task] = {"ids": data.frame["id"].tolist(), "labels": labels.tolist(),
                              "predictions": pred.tolist(), "scores": score.tolist()}
+        if probabilities is not None:
+            predictions[task]["probabilities"] = probabilities.tolist()
     metrics["score"] = composite(metrics)
     return metrics, predictions
+
+
+@torch.inference_mode()
+def train_outputs(trainee: Trainee, device: torch.device) -> dict[str, dict]:
+    """The model's outputs on each task's training set, as a teacher hands them to a student
+    (``RunConfig.distill``): per task ``ids`` and ``outputs``: class probabilities (SST), the
+    probability of a paraphrase (a BCE-trained pair score through the sigmoid), or the
+    predicted similarity on 0-5 (STS)."""
+    out = {}
+    for task, data in trainee.train.items():
+        pred, score, probabilities = _run_on(trainee, task, data, device)
+        if probabilities is not None:
+            values = probabilities.tolist()
+        elif task == "para":
+            values = (1 / (1 + np.exp(-score.astype(np.float64)))).tolist()
+        else:
+            values = pred.astype(np.float64).tolist()
+        out[task] = {"ids": data.frame["id"].tolist(), "outputs": values}
+    return out
+
+
+def _run_on(trainee: Trainee, task: str, data, device: torch.device
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Predictions, confidences and (class logits' softmax, else ``None``) for every example
+    of ``data``, in its file's order, with the model in eval mode."""
+    config, model = trainee.config, trainee.model
+    model.eval()
+    eval_batch = PROFILES[config.profile].eval_batch_size
+    preds, scores, probs, ids = [], [], [], []
+    for batch in make_batches(data, trainee.forms[task], batch_size=eval_batch,
+                              max_length=config.max_length, shuffle=False, bucket=True):
+        batch = batch.to(device)
+        with autocast(device, config.precision):
+            outputs = model(batch)
+        preds.append(trainee.losses[task].predict(outputs).float().cpu())
+        scores.append(confidence(outputs).float().cpu())
+        if isinstance(outputs, torch.Tensor):
+            probs.append(outputs.float().softmax(-1).cpu())
+        ids += batch.ids
+    order = {i: k for k, i in enumerate(ids)}
+    index = np.array([order[i] for i in data.frame["id"]])
+    probabilities = torch.cat(probs).numpy()[index] if probs else None
+    return torch.cat(preds).numpy()[index], torch.cat(scores).numpy()[index], probabilities
 
 
 def confidence(outputs: torch.Tensor | PairOutput) -> torch.Tensor:

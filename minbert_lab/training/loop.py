@@ -19,8 +19,9 @@ from minbert_lab.config import RunConfig
 from minbert_lab.data.collate import make_batches
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.training.conflict_probe import ConflictProbe, probe_batches, probe_steps
+from minbert_lab.training.distill import TeacherTargets
 from minbert_lab.training.distributed import World, barrier, current_world, device_for, start
-from minbert_lab.training.evaluation import evaluate
+from minbert_lab.training.evaluation import evaluate, train_outputs
 from minbert_lab.training.interrupt import StopRequests, TrainingInterrupted
 from minbert_lab.training.optim import lr_factor, make_optimizer, set_lr
 from minbert_lab.training.ordering import make_task_order, step_tasks
@@ -80,7 +81,8 @@ class Training:
 def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | None = None,
           progress: bool = True, resume_path: Path | str | None = None,
           resume_every: int | None = None, pad_to: int | None = None,
-          model_dir: Path | str | None = None, model_key: str | None = None) -> dict:
+          model_dir: Path | str | None = None, model_key: str | None = None,
+          teachers: dict[str, dict] | None = None) -> dict:
     """Fine-tunes per ``config`` and evaluates on dev after every epoch.
 
     Under ``torchrun`` the run is data-parallel over the ranks (``training.distributed``);
@@ -95,6 +97,8 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
             knob outside the config, so a run trained with it is not cached).
         model_dir: save the best epoch's model there (``training.saved_model``: weights,
             config, tokenizer); ``model_key`` is recorded with it (the run's cache key).
+        teachers: for ``config.distill``, each distilled task's teacher outputs on its
+            training set (``ids``, ``outputs``: a stored run's ``train_outputs[task]``).
 
     Returns:
         The result record (``training.record.result_record``).
@@ -113,6 +117,7 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     trainee = build(config, data_dir, device, world)
     optimizer = make_optimizer(trainee.model, config)
     schedule = epoch_schedule(trainee)
+    attach_teachers(trainee, teachers or {}, sum(map(len, schedule)))
     gradients = StepGradients([p for _, p in trainee.model.shared_parameters()],
                               config.gradient_surgery, seed=config.seed)
     probe = conflict_probe(trainee, sum(map(len, schedule)), device)
@@ -140,8 +145,33 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
         probe.at(run.step)  # the end of training
     if model_dir is not None and world.main:
         keep_model(training, run, model_dir, model_key)
+    teacher_outputs = (train_outputs(trainee, device) if config.train_outputs and world.main
+                       else None)
     return result_record(trainee, run, data_dir=data_dir, device=device,
-                         conflict=probe.records if probe is not None else None)
+                         conflict=probe.records if probe is not None else None,
+                         train_outputs=teacher_outputs)
+
+
+def attach_teachers(trainee: Trainee, teachers: dict[str, dict], total_steps: int) -> None:
+    """Gives each task ``config.distill`` names its teacher (``training.distill``).
+
+    Raises:
+        ValueError: a distilled task without a teacher, or a teacher that has no output for
+            some training example (it was trained on other data).
+    """
+    config = trainee.config
+    tasks = [] if config.distill == "none" else (
+        list(config.tasks) if config.distill == "all" else [config.distill])
+    for task in tasks:
+        if task not in teachers:
+            raise ValueError(f"distill={config.distill!r} needs a teacher for {task}: the "
+                             "single-task run's outputs on its training set")
+        teacher = TeacherTargets(task, teachers[task]["ids"], teachers[task]["outputs"],
+                                 total_steps)
+        if missing := teacher.covers(trainee.train[task].frame["id"].tolist()):
+            raise ValueError(f"the {task} teacher has no output for {len(missing)} training "
+                             f"examples (e.g. {missing[0]!r}): it was trained on other data")
+        trainee.teachers[task] = teacher
 
 
 def train_epoch(training: Training, run: RunProgress, epoch: int) -> None:

@@ -58,6 +58,8 @@ def _decay_power(name: str, layers: int) -> int:
         return layers + 1
     if match := _LAYER.match(name):
         return layers - int(match.group(1))
+    if name.startswith("private_tops."):
+        return 1  # a copy of the top layer trains at the top layer's rate
     return 0  # heads, shared trunk, pooler: the full rate
 
 

@@ -16,21 +16,24 @@ from minbert_lab.training.trainee import Trainee
 
 
 def result_record(trainee: Trainee, run: RunProgress, *, data_dir: Path | str,
-                  device: torch.device, conflict: list[dict] | None = None) -> dict:
+                  device: torch.device, conflict: list[dict] | None = None,
+                  train_outputs: dict | None = None) -> dict:
     """The finished run as a JSON-ready dict.
 
     Keys: ``config``, ``metrics`` (the best epoch by dev composite), ``history`` (per-step
     training loss per task; per-epoch dev metrics; the conflict probe's records when it ran),
     ``predictions`` (the best epoch's dev predictions), ``timings``, ``model``,
     ``environment`` (library, git commit, torch, device, threads), ``data`` (split, sizes,
-    truncated examples) and ``resumed_at_steps`` (empty for a run trained in one go).
+    truncated examples) and ``resumed_at_steps`` (empty for a run trained in one go); with
+    ``config.train_outputs``, ``train_outputs`` (the final model's outputs on the training set,
+    ``training.evaluation.train_outputs``).
     """
     config = trainee.config
     manifest = load_manifest(data_dir)
     history = {"steps": run.steps, "epochs": run.epochs}
     if conflict is not None:
         history["conflict"] = conflict
-    return {
+    record = {
         "config": config.to_dict(),
         "metrics": run.best,
         "history": history,
@@ -61,3 +64,7 @@ def result_record(trainee: Trainee, run: RunProgress, *, data_dir: Path | str,
         },
         "resumed_at_steps": run.resumed_at_steps,
     }
+    if train_outputs is not None:
+        record["train_outputs"] = train_outputs
+    return record
+

@@ -45,7 +45,7 @@ def train_step(trainee: Trainee, optimizer: torch.optim.Optimizer, gradients: St
         batch, scale = shard(whole, trainee.world)
         batch = batch.to(device)
         with autocast(device, config.precision):
-            loss = trainee.loss(task, batch)
+            loss = trainee.loss(task, batch, step)
         if not torch.isfinite(loss):
             raise diverged(f"loss became {loss.item()}", step, epoch, task, batch)
         gradients.backward(task, loss if scale == 1.0 else loss * scale)

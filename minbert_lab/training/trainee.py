@@ -20,6 +20,7 @@ from minbert_lab.regularizers import (
     StepOutputs,
     make_regularizer,
 )
+from minbert_lab.training.distill import TeacherTargets
 from minbert_lab.training.distributed import World, wrap
 
 
@@ -41,6 +42,8 @@ class Trainee:
     bregman: BregmanProximalPoint | None = None
     world: World = field(default_factory=World)
     step_model: nn.Module | None = None  # what a step calls: DDP around ``model``, or ``model``
+    # task -> its single-task teacher (``RunConfig.distill``; ``training.distill``)
+    teachers: dict[str, TeacherTargets] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.step_model is None:
@@ -51,8 +54,10 @@ class Trainee:
         """Each task's batch form: ``"single"``, ``"cross"`` or ``"siamese"``."""
         return {task: self.model.input_form(task) for task in self.config.tasks}
 
-    def loss(self, task: str, batch: Batch) -> torch.Tensor:
-        """``task_weight * loss(outputs, labels)`` plus every regularizer of ``task``.
+    def loss(self, task: str, batch: Batch, step: int = 0) -> torch.Tensor:
+        """``task_weight * loss(outputs, targets)`` plus every regularizer of ``task``; the
+        targets are the labels, or for a distilled task the labels mixed with its teacher's
+        outputs as at optimizer step ``step``.
 
         The training step calls this once per task batch; it is also the seam tests use to
         inject faults into a step.
@@ -63,7 +68,9 @@ class Trainee:
             outputs, embeddings, norm = self.step_model(batch, with_parameter_norm=True)
         else:
             outputs, embeddings = self.step_model(batch, with_embeddings=True)
-        loss = self.config.tasks[task].task_weight * self.losses[task](outputs, batch.labels)
+        targets = (self.teachers[task].targets(batch.labels, batch.ids, step)
+                   if task in self.teachers else batch.labels)
+        loss = self.config.tasks[task].task_weight * self.losses[task](outputs, targets)
         step = StepOutputs(self.model, batch, embeddings, outputs, norm)
         for regularizer in self.regularizers[task]:
             loss = loss + regularizer.penalty(step)
@@ -90,7 +97,8 @@ def build(config: RunConfig, data_dir: Path | str = DATA_DIR,
                if config.bregman_weight else None)
     losses, regularizers = {}, {}
     for task, tc in config.tasks.items():
-        losses[task] = make_loss(task, tc.loss, class_counts=class_counts(train[task])).to(device)
+        losses[task] = make_loss(task, tc.loss, class_counts=class_counts(train[task]),
+                                 label_smoothing=tc.label_smoothing).to(device)
         own = make_regularizer(tc.regularizer, tc.reg_weight, task_kind=TASK_KINDS[task])
         regularizers[task] = [r for r in (own, bregman) if r is not None]
     if world.rank:

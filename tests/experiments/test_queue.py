@@ -11,12 +11,11 @@ import minbert_lab.experiments.queue as queue
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.queue import (
     PLANS,
-    fair_single_task_config,
     is_stored,
     run_queue,
     seeds_plan,
 )
-from minbert_lab.experiments.recipe import recipe_config
+from minbert_lab.experiments.recipe import fair_single_task_config, recipe_config
 
 
 def test_the_seed_plan_at_seed_0_is_exactly_the_committed_seed_0_study(data_dir: Path) -> None:
@@ -42,7 +41,8 @@ def test_a_fair_single_task_model_is_the_recipe_on_one_task() -> None:
         alone = fair_single_task_config(task, seed=2)
         recipe = recipe_config(seed=2)
         assert list(alone.tasks) == [task] and alone.tasks[task] == recipe.tasks[task]
-        assert dataclasses.replace(alone, tasks=recipe.tasks) == recipe
+        assert alone.train_outputs  # it is also the task's teacher (distill)
+        assert dataclasses.replace(alone, tasks=recipe.tasks, train_outputs=False) == recipe
     assert len(PLANS["single-task"]()) == 9
 
 

@@ -55,11 +55,11 @@ def _sgd(model, config):
 def _kill_at(step: int) -> None:
     real, steps_seen = Trainee.loss, []
 
-    def loss(self, task, batch):
+    def loss(self, *args, **kwargs):
         steps_seen.append(1)
         if len(steps_seen) == step + 1:
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(self, task, batch)
+        return real(self, *args, **kwargs)
 
     Trainee.loss = loss
 
