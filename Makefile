@@ -8,6 +8,9 @@ DATA_SOURCE ?= https://raw.githubusercontent.com/gpoesia/minbert-default-final-p
 # all-data: the committed study, regenerated from results/ without training (about a minute);
 # quick trains a small study (about 20 minutes on 2 cores); smoke checks the pipeline.
 PROFILE ?= all-data
+# The Quora split: auto (the official one when the source has quora-train.csv, else carved from
+# quora-dev.csv) or carved (always: the split every committed all-data result was trained on).
+QUORA_SPLIT ?= auto
 # Whether `make study` trains the runs not stored yet: no for all-data (its committed runs are
 # the study; `make study TRAIN=yes` or `python -m minbert_lab queue seeds` trains the missing
 # ones), yes for the others.
@@ -34,10 +37,10 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 data/manifest.json: | $(VENV)/.installed
-	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
+	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)" --quora-split $(QUORA_SPLIT)
 
 data: install
-	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)"
+	$(PY) -m minbert_lab data prepare --source "$(DATA_SOURCE)" --quora-split $(QUORA_SPLIT)
 
 # The study notebooks top to bottom (papermill, explicit per-cell timeout) with PROFILE and
 # CHECKPOINT injected into each one's parameters cell. Its first line says whether it trains.

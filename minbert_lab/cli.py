@@ -146,6 +146,11 @@ def _add_data_command(commands) -> None:
     _add_data_dir(prepare, None)
     prepare.add_argument("--source", default=DEFAULT_SOURCE,
                          help="URL or local folder with the CS224N data/ files")
+    prepare.add_argument("--quora-split", default="auto", choices=["auto", "carved"],
+                         help="auto: the official Quora split when the source has "
+                              "quora-train.csv, else carved from quora-dev.csv; carved: always "
+                              "carved, the split the committed results were trained on "
+                              "(default: %(default)s)")
 
 
 def _add_run_command(commands) -> None:
@@ -443,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
 def _data(args: argparse.Namespace) -> int:
     from minbert_lab.data.prepare import prepare
 
-    manifest = prepare(args.source, args.data_dir)
+    manifest = prepare(args.source, args.data_dir, quora_split=args.quora_split)
     for split, info in manifest["splits"].items():
         print(f"{split:>11}: {info['rows']:>6,} rows")
     for name, info in manifest["files"].items():

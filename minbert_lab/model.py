@@ -128,8 +128,10 @@ class MultitaskModel(nn.Module):
         if batch.form != form:
             raise ValueError(f"a {batch.task} batch must have form {form!r}, not {batch.form!r}")
         mask = batch.inputs.attention_mask
-        top = self.private_tops[batch.task] if batch.task in self.private_tops else None
-        hidden = self.encoder.encode(embeddings, mask, top)  # (N, T, H)
+        if batch.task in self.private_tops:  # its own top layer (``MinBert.encode``)
+            hidden = self.encoder.encode(embeddings, mask, self.private_tops[batch.task])
+        else:
+            hidden = self.encoder.encode(embeddings, mask)  # (N, T, H)
         pooled = pool(hidden, mask, self.pooling)  # (N, H)
         if self.trunk is not None:
             pooled = self.trunk(pooled)

@@ -34,6 +34,7 @@ import argparse
 import contextlib
 import copy
 import html
+import json
 import os
 import sys
 import time
@@ -43,7 +44,9 @@ from pathlib import Path
 
 from minbert_lab.checkpoints import BUNDLED, DEFAULT_CHECKPOINT, resolve_checkpoint
 from minbert_lab.config import LOAD_ONLY, PROFILES
+from minbert_lab.data.prepare import CARVED
 from minbert_lab.durations import duration
+from minbert_lab.experiments.committed import COMMITTED_PROFILES as COMMITTED
 
 # Per-cell limits: one cell runs at most one paper grid (Table 2: seven runs).
 CELL_TIMEOUTS = {"smoke": 600, "quick": 3600, "all-data": 12 * 3600, "full": 24 * 3600}
@@ -126,6 +129,21 @@ def notebook_env(*, data_dir: Path, runs_dir: Path, figures_dir: Path, outputs_d
     if train is not None:
         env["MINBERT_TRAIN"] = "1" if train else "0"
     return env
+
+
+def split_warning(data_dir: Path) -> str | None:
+    """A line when the prepared data is not the split the committed results were trained on
+    (the Quora carve): none of them can load, and every committed row shows as not run."""
+    manifest = data_dir / "manifest.json"
+    if not manifest.is_file():
+        return None
+    split = json.loads(manifest.read_text()).get("quora_split")
+    if split == CARVED:
+        return None
+    return (f"note: the data in {data_dir} has the {split} Quora split, but the committed "
+            "results were trained on the one carved from quora-dev.csv, so none of them "
+            "matches it; for them, prepare the carved split: make data QUORA_SPLIT=carved "
+            "(python -m minbert_lab data prepare --quora-split carved)")
 
 
 def opening_line(profile: str, train: bool) -> str:
@@ -242,6 +260,9 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
         raise ValueError(f"profile={profile!r} is not valid; choose one of {list(PROFILES)}")
     train = profile not in LOAD_ONLY if train is None else train
     log(opening_line(profile, train))
+    if (profile in COMMITTED and (warning := split_warning(
+            Path(data_dir) if data_dir else Path(__file__).resolve().parents[1] / "data"))):
+        log(warning)
     folder = check_checkpoint(checkpoint)  # before anything slow: a bad one fails in a second
     from minbert_lab.study.settings import (  # imports torch, through the tables
         committed_figures,

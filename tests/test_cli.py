@@ -62,9 +62,13 @@ def test_unknown_command_and_choice_exit_2(capsys) -> None:
     assert "usage:" in capsys.readouterr().err
 
 
-def test_missing_data_is_a_clear_error(tmp_path, capsys) -> None:
+def test_missing_data_is_a_clear_error(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("MAKELEVEL", raising=False)
     assert main(["--data-dir", str(tmp_path), "run", "--profile", "smoke"]) == 1
-    assert "data prepare" in capsys.readouterr().err
+    assert "python -m minbert_lab data prepare --source" in capsys.readouterr().err
+    monkeypatch.setenv("MAKELEVEL", "1")  # under make, the make target and variable
+    assert main(["--data-dir", str(tmp_path), "run", "--profile", "smoke"]) == 1
+    assert "make data DATA_SOURCE=" in capsys.readouterr().err
 
 
 def test_surgery_and_sampler_flags_build_the_config() -> None:

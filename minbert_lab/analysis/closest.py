@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from minbert_lab.config import RunConfig
-from minbert_lab.experiments.tables import grid_rows
+from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.metrics import METRICS
 
 PAPER_TABLES = ("1", "2", "3", "4")

@@ -27,7 +27,8 @@ from minbert_lab.analysis.overview import likely_reasons
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import TASK_TITLES, TASKS
 from minbert_lab.data.splits import load_manifest
-from minbert_lab.experiments.tables import grid_rows, profile_note
+from minbert_lab.experiments.grids import grid_rows
+from minbert_lab.experiments.tables import profile_note
 from minbert_lab.metrics import METRIC_NAMES, METRIC_OF, METRICS, SST_MACRO_RECALL
 from minbert_lab.stats.significance import (
     LEVEL,

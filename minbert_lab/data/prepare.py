@@ -160,20 +160,32 @@ def quora_is_dev(pair_id: str) -> bool:
     return int(hashlib.sha1(pair_id.encode()).hexdigest(), 16) % 5 == 0
 
 
-def prepare(source: str, data_dir: Path | str = "data") -> dict:
+QUORA_SPLITS = ("auto", "carved")
+
+
+def prepare(source: str, data_dir: Path | str = "data", *, quora_split: str = "auto") -> dict:
     """Fetches, verifies and cleans the data; writes ``clean/*.csv`` and ``manifest.json``.
 
     Every output file is written to a temporary name and renamed into place, and the manifest
     is written last, so an interrupted run never leaves a file that looks complete.
 
+    ``quora_split="auto"`` takes the official Quora train/dev split when the source has
+    ``quora-train.csv``, else carves it out of ``quora-dev.csv``; ``"carved"`` always carves
+    (the split every committed all-data result was trained on, so a source with the official
+    file can still reproduce them).
+
     Returns:
         The manifest as a dict.
     """
+    if quora_split not in QUORA_SPLITS:
+        raise ValueError(f"quora_split={quora_split!r} is not valid; choose one of "
+                         f"{list(QUORA_SPLITS)}")
     data_dir = Path(data_dir)
     raw, clean_dir = data_dir / "raw", data_dir / "clean"
     files: dict[str, dict] = {}
     frames: dict[str, pd.DataFrame] = {}
-    for name in REQUIRED_FILES + OPTIONAL_FILES:
+    wanted = REQUIRED_FILES + (OPTIONAL_FILES if quora_split == "auto" else ())
+    for name in wanted:
         path = fetch(source, name, raw / name, required=name in REQUIRED_FILES)
         if path is None:
             continue

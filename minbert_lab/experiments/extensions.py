@@ -25,8 +25,9 @@ from minbert_lab.config import RunConfig, TaskConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.fanout import Executor, fan_out
+from minbert_lab.experiments.grids import grid_configs
 from minbert_lab.experiments.queue import observed_seconds, uses_smart
-from minbert_lab.experiments.seeds import grid_configs, seeded_configs
+from minbert_lab.experiments.seeds import seeded_configs
 from minbert_lab.experiments.store import RUNS_DIR, RunStore
 
 SURGERY_BASE = "Shuffled batches + SST unreg'd"

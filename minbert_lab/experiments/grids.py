@@ -131,3 +131,23 @@ def table4(profile: str = "quick", seed: int = 0,
 
 
 GRIDS = {"1": table1, "2": table2, "3": table3, "4": table4, "dropout": dropout_grid}
+# Every other module gets a grid through grid_rows (rows with the paper's numbers) or
+# grid_configs (label -> config): the one way in, validated.
+
+
+def grid_rows(name: str, profile: str, seed: int = 0,
+              checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
+    """The rows of paper grid ``name`` (``"1"``-``"4"``, ``"dropout"``).
+
+    Raises:
+        ValueError: an unknown grid.
+    """
+    if name not in GRIDS:
+        raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")
+    return GRIDS[name](profile=profile, seed=seed, checkpoint=checkpoint)
+
+
+def grid_configs(name: str, *, profile: str, seed: int = 0,
+                 checkpoint: str = DEFAULT_CHECKPOINT) -> dict[str, RunConfig]:
+    """A paper grid (``"1"``-``"4"``, ``"dropout"``) as label -> config (``grid_rows``)."""
+    return {row.label: row.config for row in grid_rows(name, profile, seed, checkpoint)}

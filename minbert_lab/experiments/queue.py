@@ -25,7 +25,7 @@ from minbert_lab.config import TASKS, RunConfig, TaskConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.committed import RESULTS_DIR
-from minbert_lab.experiments.grids import GRIDS
+from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.experiments.recipe import fair_single_task_config, lever_screen
 from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result
 
@@ -50,7 +50,7 @@ def seeds_plan(profile: str = "all-data", seeds: tuple[int, ...] = (1, 2),
                checkpoint: str = DEFAULT_CHECKPOINT) -> Plan:
     """Every Table 1-4 config and the CE+CS STS run at ``seeds``, the claims' rows first."""
     rows = {(table, n): row for table in "1234"
-            for n, row in enumerate(GRIDS[table](profile=profile, checkpoint=checkpoint), 1)}
+            for n, row in enumerate(grid_rows(table, profile, checkpoint=checkpoint), 1)}
     order = _FIRST + [key for key in rows if key not in _FIRST]
     plan = [(f"Table {table} row {n}: {rows[table, n].label}", rows[table, n].config)
             for table, n in order]

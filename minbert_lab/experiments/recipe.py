@@ -23,7 +23,7 @@ import dataclasses
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig, TaskConfig
-from minbert_lab.experiments.grids import GRIDS
+from minbert_lab.experiments.grids import grid_rows
 
 RECIPE = "ours: best recipe"
 # lever label -> the fields that switch it off again (the paper's values)
@@ -97,7 +97,7 @@ def reference_configs(profile: str = "all-data", *, seed: int = 0,
     """Task -> its single-task reference config (SST head + CE; the two cross-encoders)."""
     out = {}
     for task, (table, label) in REFERENCES.items():
-        rows = GRIDS[table](profile=profile, seed=seed, checkpoint=checkpoint)
+        rows = grid_rows(table, profile, seed, checkpoint)
         out[task] = next(row.config for row in rows if row.label == label)
     return out
 

@@ -19,13 +19,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 from minbert_lab.config import RunConfig
 from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.store import RUNS_DIR, RunStore
-from minbert_lab.experiments.tables import grid_rows
 
 
 def with_seed(config: RunConfig, seed: int) -> RunConfig:
@@ -94,10 +92,3 @@ def run_seeds(configs: Mapping[str, RunConfig], seeds: Iterable[int], *,
 
 def _seeded(label: str, config: RunConfig) -> str:
     return f"{label}, seed {config.seed}"
-
-
-def grid_configs(name: str, *, profile: str, seed: int = 0,
-                 checkpoint: str = DEFAULT_CHECKPOINT) -> dict[str, RunConfig]:
-    """A paper grid (``"1"``-``"4"``, ``"dropout"``) as label -> config (``grid_rows``)."""
-    return {row.label: row.config for row in grid_rows(name, profile, seed, checkpoint)}
-

@@ -13,7 +13,7 @@ from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.durations import duration
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out
-from minbert_lab.experiments.grids import GRIDS, GridRow
+from minbert_lab.experiments.grids import GridRow, grid_rows
 from minbert_lab.experiments.store import RUNS_DIR, RunStore
 from minbert_lab.metrics import METRIC_OF, METRICS
 
@@ -23,18 +23,6 @@ def profile_note(profile: str) -> str:
     ``config.PROFILES``: ``"quick profile (1,024 train / ...): small CPU runs, ..."``."""
     p = PROFILES[profile]
     return f"{p.summary()}: {p.description}"
-
-
-def grid_rows(name: str, profile: str, seed: int = 0,
-              checkpoint: str = DEFAULT_CHECKPOINT) -> list[GridRow]:
-    """The rows of paper grid ``name`` (``"1"``-``"4"``, ``"dropout"``).
-
-    Raises:
-        ValueError: an unknown grid.
-    """
-    if name not in GRIDS:
-        raise ValueError(f"table={name!r} is not valid; choose one of {list(GRIDS)}")
-    return GRIDS[name](profile=profile, seed=seed, checkpoint=checkpoint)
 
 
 def run_grid(name: str, *, profile: str = "quick", seed: int = 0,

@@ -27,7 +27,8 @@ from minbert_lab.analysis.verdicts import (
 from minbert_lab.checkpoints import quora_caveat
 from minbert_lab.config import TASK_TITLES
 from minbert_lab.data.splits import load_manifest
-from minbert_lab.experiments.tables import caption, grid_rows, with_intervals
+from minbert_lab.experiments.grids import grid_rows
+from minbert_lab.experiments.tables import caption, with_intervals
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
 from minbert_lab.metrics import METRIC_OF, METRICS
 from minbert_lab.plots.intervals import plot_intervals

@@ -22,6 +22,7 @@ from minbert_lab.analysis.recipe import (
     recipe_summary,
 )
 from minbert_lab.checkpoints import quora_caveat
+from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.experiments.recipe import (
     PAPER_BEST,
     RECIPE,
@@ -31,7 +32,7 @@ from minbert_lab.experiments.recipe import (
     reference_configs,
 )
 from minbert_lab.experiments.seeds import run_seeds
-from minbert_lab.experiments.tables import grid_rows, with_intervals
+from minbert_lab.experiments.tables import with_intervals
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
 from minbert_lab.experiments.zero_shot import zero_shot
 from minbert_lab.metrics import METRIC_OF, METRICS

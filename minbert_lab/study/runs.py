@@ -22,10 +22,11 @@ from minbert_lab.config import TASK_TITLES, RunConfig
 from minbert_lab.durations import duration
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out
+from minbert_lab.experiments.grids import grid_configs, grid_rows
 from minbert_lab.experiments.queue import estimated_seconds
-from minbert_lab.experiments.seeds import grid_configs, run_seeds
+from minbert_lab.experiments.seeds import run_seeds
 from minbert_lab.experiments.store import RunStore
-from minbert_lab.experiments.tables import grid_rows, run_grid, with_intervals
+from minbert_lab.experiments.tables import run_grid, with_intervals
 from minbert_lab.metrics import METRIC_OF, METRICS
 from minbert_lab.stats.significance import t_interval
 from minbert_lab.study.settings import StudySettings, committed_figures, repo_root

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.bench_fanout import SERIAL, Arm, report, table4_fp32
-from minbert_lab.experiments.seeds import grid_configs
+from minbert_lab.experiments.grids import grid_configs
 
 
 def test_the_grid_is_table_4_in_fp32():

@@ -87,7 +87,9 @@ def test_checksum_mismatch_is_a_clear_error_and_leaves_nothing(mirror: Path,
     assert not list(out.rglob("*.part")) and not (out / "raw" / "sts-dev.csv").exists()
 
 
-def test_missing_required_file_says_how_to_fix(mirror: Path, tmp_path: Path) -> None:
+def test_missing_required_file_says_how_to_fix(mirror: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MAKELEVEL", raising=False)  # typed at a prompt, not run by make
     source = tmp_path / "source"
     shutil.copytree(mirror, source, ignore=shutil.ignore_patterns("ids-sst-dev.csv"))
     with pytest.raises(DataSourceError, match="ids-sst-dev.csv is not in the .*--source"):
@@ -104,3 +106,23 @@ def test_official_quora_train_is_used_when_present(mirror: Path, tmp_path: Path)
     assert manifest["splits"]["para-train"]["rows"] == 100
     assert manifest["splits"]["para-dev"]["rows"] == 20_212
     assert json.loads((tmp_path / "data" / "manifest.json").read_text()) == manifest
+
+
+def test_the_carved_split_can_be_asked_for_and_matches_the_committed_one(
+        mirror: Path, data_dir: Path, tmp_path: Path) -> None:
+    from minbert_lab.run_notebooks import split_warning
+
+    source = tmp_path / "source"
+    shutil.copytree(mirror, source)
+    head = (mirror / "quora-dev.csv").read_text().splitlines()[:101]
+    (source / "quora-train.csv").write_text("\n".join(head) + "\n")
+    official = prepare(str(source), tmp_path / "official")
+    assert "QUORA_SPLIT=carved" in split_warning(tmp_path / "official")
+    carved = prepare(str(source), tmp_path / "carved", quora_split="carved")
+    assert official["quora_split"] == "official" and carved["quora_split"] == "carved-from-dev"
+    # the same checksums as the mirror's data: the committed results' keys
+    assert {k: v["sha256"] for k, v in carved["splits"].items()} == {
+        k: v["sha256"] for k, v in load_manifest(data_dir)["splits"].items()}
+    assert split_warning(tmp_path / "carved") is None
+    with pytest.raises(ValueError, match="quora_split='official' is not valid"):
+        prepare(str(source), tmp_path / "x", quora_split="official")

@@ -81,8 +81,13 @@ def test_404_of_a_required_file_is_a_clear_error(served, tmp_path: Path) -> None
         fetch(url, "ids-sst-train.csv", tmp_path / "x.csv")
 
 
-def test_unreachable_host_suggests_a_local_source(tmp_path: Path) -> None:
+def test_unreachable_host_suggests_a_local_source(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MAKELEVEL", raising=False)
     with pytest.raises(DataSourceError, match="--source"):
+        fetch("http://127.0.0.1:9", "sts-dev.csv", tmp_path / "x.csv")
+    monkeypatch.setenv("MAKELEVEL", "1")  # under make: the make variable
+    with pytest.raises(DataSourceError, match="make data DATA_SOURCE=FOLDER"):
         fetch("http://127.0.0.1:9", "sts-dev.csv", tmp_path / "x.csv")
 
 

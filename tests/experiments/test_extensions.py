@@ -23,7 +23,7 @@ from minbert_lab.experiments.extensions import (
     runtime_estimate,
     surgery_arms,
 )
-from minbert_lab.experiments.seeds import grid_configs
+from minbert_lab.experiments.grids import grid_configs
 from minbert_lab.experiments.store import RunStore, save_result
 
 

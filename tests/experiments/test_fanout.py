@@ -22,7 +22,7 @@ from minbert_lab.experiments.fanout import (
     fan_out,
     make_executor,
 )
-from minbert_lab.experiments.seeds import grid_configs
+from minbert_lab.experiments.grids import grid_configs
 from minbert_lab.experiments.store import RunStore, load_result, save_result
 from minbert_lab.experiments.tables import run_grid
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minbert_lab.experiments.grids import GRIDS, table4, table4_base_tasks
-from minbert_lab.experiments.tables import grid_rows
+from minbert_lab.experiments.grids import GRIDS, grid_rows, table4, table4_base_tasks
 
 
 def test_grids_have_the_papers_rows() -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from smoke_configs import STS_SMOKE
 
-from minbert_lab.experiments.seeds import grid_configs, run_seeds, seeded_configs
+from minbert_lab.experiments.grids import grid_configs
+from minbert_lab.experiments.seeds import run_seeds, seeded_configs
 from minbert_lab.experiments.store import RunStore
 
 CONFIG = STS_SMOKE

@@ -33,10 +33,10 @@ class Faults:
         self.grad_fault_step: int | None = None
         real_loss, real_build = Trainee.loss, loop.build
 
-        def training_loss(trainee, task, batch):
+        def training_loss(trainee, task, batch, *rest):
             self.calls += 1
             self.batches.append(batch)
-            loss = real_loss(trainee, task, batch)
+            loss = real_loss(trainee, task, batch, *rest)
             if self.loss_fault and self.calls == self.loss_fault[0] + 1:
                 loss = loss + self.loss_fault[1]
             return loss
