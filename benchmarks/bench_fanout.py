@@ -24,7 +24,8 @@ from benchmarks.harness import cpu_model, load_average
 from benchmarks.results_file import RESULTS, write_section
 from minbert_lab.config import RunConfig
 from minbert_lab.experiments.fanout import make_executor
-from minbert_lab.experiments.seeds import grid_configs, run_seeds
+from minbert_lab.experiments.grids import grid_configs
+from minbert_lab.experiments.seeds import run_seeds
 
 SECTION = "## Fan-out: Table 4 serial vs local submitit workers"
 SERIAL = "serial"

@@ -20,6 +20,8 @@ from minbert_lab.analysis.verdicts import (
     comparison_reading,
     curves_reading,
     dropout_reading,
+    reseed_lines,
+    reseed_table,
     table_reading,
 )
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
@@ -168,3 +170,25 @@ def test_balance_reading_words_each_comparison_the_same_way():
     says(text, "balanced", "every class")
     says(text, "balanced", "plain CE", "SST accuracy", "+0.600", "significant", "balanced better")
     assert NOT_SIGNIFICANT in text
+
+
+def test_a_verdict_on_one_seed_can_flip_when_more_seeds_land():
+    """SMART beats plain on seed 0 (a perfect run); seeds 1 and 2 of SMART are all wrong, so
+    over three seeds the claim is no longer reproduced; L2 keeps losing."""
+    sst = {"sst": MULTITASK["sst"]}
+
+    def run(seed: int, predictions: list | None = None) -> dict:
+        result = fake_result(sst, seed=seed)
+        return with_predictions(result, "sst", predictions) if predictions else result
+
+    results = {PLAIN: [run(s) for s in range(3)],
+               SMART: [run(0, PERFECT), run(1, ALL_WRONG), run(2, ALL_WRONG)],
+               L2: [run(s, ALL_WRONG) for s in range(3)]}
+    reseed = reseed_table(results, "1", profile="smoke", resamples=300)
+    smart, l2 = reseed.iloc[0], reseed.iloc[1]
+    assert smart["seed 0 verdict"] == REPRODUCED and smart["all seeds verdict"] != REPRODUCED
+    assert smart["held"] == f"{REPRODUCED} -> {smart['all seeds verdict']}"
+    assert l2["held"] == "held" and l2["seeds"] == "3 / 3"
+    assert smart["seed 0"].startswith("+0.600 [")  # the difference and its interval, one cell
+    lines = reseed_lines(reseed)
+    assert lines and "1 of 2 verdicts on seed 0 alone held" in lines[0]
