@@ -16,10 +16,14 @@ from minbert_lab.data.splits import (
 )
 
 
-def test_unprepared_data_says_how_to_prepare_it(tmp_path: Path):
-    with pytest.raises(DataNotPreparedError, match="data prepare") as raised:
+def test_unprepared_data_says_how_to_prepare_it(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("MAKELEVEL", raising=False)  # typed at a prompt
+    with pytest.raises(DataNotPreparedError, match="data prepare --source") as raised:
         load_manifest(tmp_path)
     assert isinstance(raised.value, FileNotFoundError)
+    monkeypatch.setenv("MAKELEVEL", "1")  # run by make: the make target and variable
+    with pytest.raises(DataNotPreparedError, match="make data DATA_SOURCE="):
+        load_manifest(tmp_path)
 
 
 def test_the_split_note_names_the_carve_and_its_sizes():
