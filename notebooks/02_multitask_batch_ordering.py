@@ -72,7 +72,7 @@ fig2
 
 # %%
 fig3 = curves(study, "4", ["Sequential batches", "Shuffled batches + SST reg'd"])
-fig3.save(study, "fig3-training-curves")
+fig3.save(study)
 fig3
 
 # %% [markdown]

@@ -27,10 +27,9 @@ from minbert_lab.study.extensions import (
     table4_over_seeds,
     training_plan,
 )
-from minbert_lab.study.figures import StudyFigure, batch_composition, curves
+from minbert_lab.study.figures import batch_composition, curves
 from minbert_lab.study.paper_tables import PaperTable, claims_over_seeds, paper_table
 from minbert_lab.study.recipe_section import (
-    RecipeSection,
     one_against_three,
     recipe_runs,
     recipe_section,
@@ -44,9 +43,7 @@ from minbert_lab.widgets import AblationExplorer
 __all__ = [
     "AblationExplorer",
     "PaperTable",
-    "RecipeSection",
     "Section",
-    "StudyFigure",
     "StudySettings",
     "TASKS",
     "TASK_TITLES",

@@ -34,6 +34,7 @@ from minbert_lab.experiments.extensions import (
     train_planned,
 )
 from minbert_lab.experiments.fanout import make_executor
+from minbert_lab.experiments.store import RunStore
 from minbert_lab.metrics import METRICS, SST_MACRO_RECALL
 from minbert_lab.plots.class_balance import plot_class_balance
 from minbert_lab.plots.conflict import plot_conflict
@@ -41,8 +42,8 @@ from minbert_lab.plots.cost import plot_score_vs_cost
 from minbert_lab.plots.intervals import plot_intervals
 from minbert_lab.stats.significance import compare, marked_summary, seed_summary
 from minbert_lab.study.paper_tables import paper_table
-from minbert_lab.study.runs import best_label, run_configs, run_seeded
-from minbert_lab.study.section import Section
+from minbert_lab.study.runs import best_label, run_configs, run_seeded, train_hint
+from minbert_lab.study.section import Section, SectionFigure
 from minbert_lab.study.settings import StudySettings
 
 
@@ -61,12 +62,29 @@ def training_plan(study: StudySettings, executor: str | None = None,
     return Section(tables=[(None, estimate)], reading=reading)
 
 
+def not_run(study: StudySettings, runs: dict[str, list], configs: dict) -> Section | None:
+    """In a study that only loads, a section whose runs are not all stored says so instead:
+    which arms, and the command that trains them; ``None`` when every arm has a run."""
+    missing = [label for label, found in runs.items() if not found]
+    if not missing:
+        return None
+    hint = train_hint(study, RunStore(study.data_dir, study.runs_dir).missing(
+        {label: configs[label] for label in missing}).values(),
+        command=f"`make beyond PROFILE={study.profile} TRAIN=yes`")
+    return Section(reading=f"**Not run yet** (this {study.profile} study only loads stored "
+                           f"runs): {', '.join(missing)}. {hint or ''}".strip())
+
+
 def gradient_conflict(study: StudySettings) -> tuple[Section, dict[str, list[dict]]]:
     """Section 1, and the surgery arms' runs (section 2 compares them)."""
-    surgery = run_seeded(study, surgery_arms(study.profile, checkpoint=study.checkpoint))
+    arms = surgery_arms(study.profile, checkpoint=study.checkpoint)
+    surgery = run_seeded(study, arms)
+    if (missing := not_run(study, surgery, arms)) is not None:
+        return missing, surgery
     conflicts = conflict_frame({label: surgery[label] for label in (ALL_TASKS, PCGRAD)})
     summary, layers = conflict_summary(conflicts), layer_table(conflicts)
-    section = Section(figures=[("fig6-gradient-conflict", plot_conflict(conflicts), False)],
+    figure = SectionFigure("fig6-gradient-conflict", plot_conflict(conflicts))
+    section = Section(figures=[figure],
                       tables=[("conflict", summary), (None, layers)],
                       reading=conflict_reading(summary, layers, study.profile))
     return section, surgery
@@ -76,11 +94,13 @@ def pcgrad_against_shuffled(study: StudySettings, surgery: dict[str, list[dict]]
                             resamples: int = 2000) -> Section:
     """Section 2: each arm's mean and interval over seeds, and the verdict test on the
     differences that matter."""
+    if not all(surgery.values()):
+        return Section(reading="**Not run yet:** see section 1.")
     summary = seed_summary(surgery, METRICS)
     tests = compare(surgery, [(PCGRAD, SHUFFLED), (PCGRAD, ALL_TASKS), (ALL_TASKS, SHUFFLED)],
                     ["score", "sst_acc"], resamples=resamples)
     figure = plot_intervals(summary, METRICS, title="PCGrad vs shuffled batches")
-    return Section(figures=[("fig7-pcgrad-vs-shuffled", figure, True)],
+    return Section(figures=[SectionFigure("fig7-pcgrad-vs-shuffled", figure, shows_quora=True)],
                    tables=[("pcgrad-seeds", summary), ("pcgrad-bootstrap", tests)],
                    reading=comparison_reading(summary, tests, profile=study.profile,
                                               results=surgery))
@@ -88,12 +108,16 @@ def pcgrad_against_shuffled(study: StudySettings, surgery: dict[str, list[dict]]
 
 def class_balance(study: StudySettings, *, resamples: int = 2000) -> Section:
     """Section 3: single-task SST plain, class-weighted and on a balanced sampler."""
-    balance = run_seeded(study, class_balance_arms(study.profile, checkpoint=study.checkpoint))
+    arms = class_balance_arms(study.profile, checkpoint=study.checkpoint)
+    balance = run_seeded(study, arms)
+    if (missing := not_run(study, balance, arms)) is not None:
+        return missing
     summary = seed_summary(balance, ["sst_acc", SST_MACRO_RECALL])
     tests = compare(balance, [(WEIGHTED, PLAIN), (BALANCED, PLAIN)],
                     ["sst_acc", SST_MACRO_RECALL], resamples=resamples)
     recall = recall_frame(balance)
-    return Section(figures=[("fig8-sst-class-balance", plot_class_balance(recall), False)],
+    figure = SectionFigure("fig8-sst-class-balance", plot_class_balance(recall))
+    return Section(figures=[figure],
                    tables=[(None, summary), ("sst-class-recall", recall_table(recall)),
                            (None, tests)],
                    reading=balance_reading(summary, tests, recall, reference=PLAIN,
@@ -102,24 +126,29 @@ def class_balance(study: StudySettings, *, resamples: int = 2000) -> Section:
 
 def score_against_cost(study: StudySettings) -> Section:
     """Section 5: every stored run's score against its training time and size (seed 0)."""
-    costs = cost_frame(run_configs(study, cost_configs(study.profile, seed=study.seeds[0],
-                                                       checkpoint=study.checkpoint)))
-    return Section(figures=[("fig10-score-vs-cost", plot_score_vs_cost(costs), True)],
+    configs = cost_configs(study.profile, seed=study.seeds[0], checkpoint=study.checkpoint)
+    stored = run_configs(study, configs)
+    if (missing := not_run(study, {label: [stored[label]] if label in stored else []
+                                   for label in configs}, configs)) is not None:
+        return missing
+    costs = cost_frame(stored)
+    figure = SectionFigure("fig10-score-vs-cost", plot_score_vs_cost(costs), shows_quora=True)
+    return Section(figures=[figure],
                    tables=[("cost", costs)], reading=cost_reading(costs))
-
-
 
 
 def table4_over_seeds(study: StudySettings, *, resamples: int = 2000) -> Section:
     """Section 4: Table 4 over the study's seeds, every row against the best one on the
     composite, and the paper's comparisons, all by the verdict test."""
     table = paper_table(study, "4")
+    if len(table.results) < len(table.frame):  # a row with no stored run
+        return Section(tables=[("table4-seeds", table.frame)], reading=table.caption)
     marked = marked_summary(table.results, "score", reference=best_label(table.frame),
                             resamples=resamples)
     claims = claims_table(table.results, "4", profile=study.profile, resamples=resamples)
     figure = table.figure or plot_intervals(seed_summary(table.results, METRICS), METRICS,
                                             title="Table 4 over seeds")
-    return Section(figures=[("fig9-table4-intervals", figure, True)],
+    return Section(figures=[SectionFigure("fig9-table4-intervals", figure, shows_quora=True)],
                    tables=[("table4-seeds", table.frame), ("table4-vs-best", marked),
                            ("table4-claims", claims)],
                    reading="\n\n".join([table.caption, claims_reading(claims)]))

@@ -1,12 +1,9 @@
-"""A study figure as a notebook shows it: the figure, what to read under it, and how it is
-saved (its footer says what produced it)."""
+"""Notebook 02's figures as sections: Figure 2 (batch composition per ordering) and Figure 3
+(training curves), each with what to read under it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pandas as pd
-from matplotlib.figure import Figure
 
 from minbert_lab.analysis.overview import batches_per_epoch, ordering_counts
 from minbert_lab.analysis.verdicts import curves_reading
@@ -14,36 +11,12 @@ from minbert_lab.config import PROFILES
 from minbert_lab.plots.curves import plot_training_curves
 from minbert_lab.plots.ordering import plot_batch_composition
 from minbert_lab.study.runs import load_rows
+from minbert_lab.study.section import Section, SectionFigure
 from minbert_lab.study.settings import StudySettings
 from minbert_lab.training.ordering import compositions
 
 
-@dataclass
-class StudyFigure:
-    """A figure with its reading (Markdown) and the small tables shown under it."""
-
-    figure: Figure
-    name: str  # the file name it is saved under, without .png
-    reading: str = ""
-    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
-    stamp: bool | str = True  # the footer: provenance (True), this text, or none (False)
-    shows_quora: bool = False
-
-    def save(self, study: StudySettings, name: str | None = None) -> None:
-        study.save_figure(self.figure, name or self.name, stamp=self.stamp,
-                          shows_quora=self.shows_quora)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import Markdown, display
-
-        display(self.figure)
-        if self.reading:
-            display(Markdown(self.reading))
-        for title, table in self.tables:
-            display(Markdown(title), table)
-
-
-def batch_composition(study: StudySettings) -> StudyFigure:
+def batch_composition(study: StudySettings) -> Section:
     """Figure 2: which task each step of an epoch trains, under each ordering, for all the
     training data at the batch size of the study's runs when they train on all the data, else
     the paper's (the full profile's)."""
@@ -51,17 +24,20 @@ def batch_composition(study: StudySettings) -> StudyFigure:
     batches = batches_per_epoch(study.data_dir, setup)
     size = PROFILES[setup].batch_size
     seed = study.seeds[0]
-    tables = [(f"**all training data, batch {size}**", ordering_counts(batches, seed=seed))]
+    tables = [_captioned(ordering_counts(batches, seed=seed),
+                         f"Batches per task in one epoch: all training data, batch {size}")]
     if setup != study.profile:
-        tables.append((f"**{study.profile} profile**", ordering_counts(
-            batches_per_epoch(study.data_dir, study.profile), seed=seed)))
-    return StudyFigure(plot_batch_composition(compositions(batches, seed=seed)),
-                       "fig2-batch-composition", tables=tables,
-                       stamp=f"minBERT Lab: all training data in batches of {size}; "
-                             f"{study.data_note()}")
+        tables.append(_captioned(ordering_counts(batches_per_epoch(study.data_dir, study.profile),
+                                                 seed=seed),
+                                 f"Batches per task in one epoch: the {study.profile} profile"))
+    figure = SectionFigure("fig2-batch-composition",
+                           plot_batch_composition(compositions(batches, seed=seed)),
+                           stamp=f"minBERT Lab: all training data in batches of {size}; "
+                                 f"{study.data_note()}")
+    return Section(figures=[figure], tables=[(None, t) for t in tables])
 
 
-def curves(study: StudySettings, grid: str, labels: list[str]) -> StudyFigure:
+def curves(study: StudySettings, grid: str, labels: list[str]) -> Section:
     """Figure 3: the training curves of grid rows ``labels`` (the study's first seed)."""
     runs = load_rows(study, grid, labels)
     missing = [label for label in labels if label not in runs]
@@ -70,5 +46,10 @@ def curves(study: StudySettings, grid: str, labels: list[str]) -> StudyFigure:
     reading = curves_reading(runs)
     if missing:
         reading += f"\n\n*Not run yet, so not drawn: {', '.join(missing)}.*"
-    return StudyFigure(plot_training_curves(runs), "fig3-training-curves", reading,
-                       shows_quora=True)
+    figure = SectionFigure("fig3-training-curves", plot_training_curves(runs), shows_quora=True)
+    return Section(figures=[figure], reading=reading)
+
+
+def _captioned(table: pd.DataFrame, caption: str) -> pd.DataFrame:
+    table.attrs["caption"] = caption
+    return table

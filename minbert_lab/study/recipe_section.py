@@ -32,7 +32,6 @@ from minbert_lab.experiments.recipe import (
     reference_configs,
 )
 from minbert_lab.experiments.seeds import run_seeds
-from minbert_lab.experiments.tables import with_intervals
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
 from minbert_lab.experiments.zero_shot import zero_shot
 from minbert_lab.metrics import METRIC_OF, METRICS
@@ -132,33 +131,10 @@ def with_recipe(frame: pd.DataFrame, recipe: list[dict]) -> pd.DataFrame:
     return out
 
 
-@dataclass
-class RecipeSection:
-    """Notebook 02's recipe section: the recipe beside the references and the paper, its
-    comparisons, what each lever is worth, and the paper's section-5 claims."""
-
-    summary: pd.DataFrame
-    comparisons: pd.DataFrame
-    ablations: pd.DataFrame
-    claims: pd.DataFrame
-    reading: str  # Markdown
-
-    def save(self, study: StudySettings) -> None:
-        for frame, name in [(self.summary, "recipe"), (self.comparisons, "recipe-comparisons"),
-                            (self.ablations, "recipe-ablations"),
-                            (self.claims, "multitask-claims")]:
-            study.save_table(frame, name)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import Markdown, display
-
-        for frame in (self.summary, self.comparisons, self.ablations, self.claims):
-            display(with_intervals(frame), Markdown(frame.attrs.get("caption", "")))
-        display(Markdown(self.reading))
-
-
-def recipe_section(study: StudySettings, recipe: RecipeRuns) -> RecipeSection:
-    """The recipe's tables and reading, from its stored runs (``recipe_runs``)."""
+def recipe_section(study: StudySettings, recipe: RecipeRuns) -> Section:
+    """The recipe's tables and reading, from its stored runs (``recipe_runs``): the recipe
+    beside the references and the paper, its comparisons, what each lever is worth, and the
+    paper's section-5 claims."""
     results = recipe.results()
     summary = recipe_summary(results, paper=paper_best_numbers(study))
     comparisons = recipe_comparisons(RECIPE, results)
@@ -185,7 +161,9 @@ def recipe_section(study: StudySettings, recipe: RecipeRuns) -> RecipeSection:
         f"references' runs, by the verdict test. {note}")
     reading = recipe_reading(summary, RECIPE, comparisons, ablations,
                              claims[claims["multitask model"] == RECIPE])
-    return RecipeSection(summary, comparisons, ablations, claims, reading)
+    return Section(tables=[("recipe", summary), ("recipe-comparisons", comparisons),
+                           ("recipe-ablations", ablations), ("multitask-claims", claims)],
+                   reading=reading)
 
 
 ONE_MODEL = "ours: the recipe (one encoder, three heads)"

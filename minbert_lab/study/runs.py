@@ -98,16 +98,17 @@ def _over_seeds(frames: list[pd.DataFrame], seeds: tuple[int, ...],
     return frame
 
 
-def train_hint(study: StudySettings, missing) -> str | None:
-    """What trains the runs ``missing`` of a study that only loads, with a rough time; ``None``
+def train_hint(study: StudySettings, missing, command: str | None = None) -> str | None:
+    """What trains the runs ``missing`` of a study that only loads (``command``; by default
+    the all-data seed queue, or ``make study ... TRAIN=yes``), with a rough time; ``None``
     when nothing is missing."""
     missing = list(missing)
     if not missing:
         return None
     seconds = estimated_seconds(missing, RunStore(study.data_dir, study.runs_dir))
     rough = "" if seconds is None else f", roughly {duration(seconds)} on 2 CPU cores"
-    command = ("`python -m minbert_lab queue seeds`" if study.profile == "all-data"
-               else f"`make study PROFILE={study.profile} TRAIN=yes`")
+    command = command or ("`python -m minbert_lab queue seeds`" if study.profile == "all-data"
+                          else f"`make study PROFILE={study.profile} TRAIN=yes`")
     return (f"{len(missing)} run{'s' * (len(missing) > 1)} not stored yet; {command} trains "
             f"them{rough}")
 

@@ -1,5 +1,5 @@
-"""A notebook section as the library hands it over: figures, tables and the reading under them,
-saved under their names and shown in order."""
+"""A notebook section as the library hands it over: figures, the reading under them and
+tables, saved under their names and shown in order."""
 
 from __future__ import annotations
 
@@ -12,18 +12,30 @@ from minbert_lab.experiments.tables import with_intervals
 from minbert_lab.study.settings import StudySettings
 
 
+@dataclass(frozen=True)
+class SectionFigure:
+    """A figure and how it is saved: its file name and footer (``StudySettings.save_figure``:
+    ``stamp`` True for the provenance line, a text for another one, False for none)."""
+
+    name: str
+    figure: Figure
+    shows_quora: bool = False
+    stamp: bool | str = True
+
+
 @dataclass
 class Section:
-    """What one notebook section shows. Each figure is ``(file name, figure, shows Quora)``,
-    each table ``(file name or None: shown only, table)``."""
+    """What one notebook section shows. Each table is ``(file name, table)``, the name
+    ``None`` for a table that is shown but not saved; a table's ``attrs["caption"]`` is shown
+    under it."""
 
-    figures: list[tuple[str, Figure, bool]] = field(default_factory=list)
+    figures: list[SectionFigure] = field(default_factory=list)
     tables: list[tuple[str | None, pd.DataFrame]] = field(default_factory=list)
     reading: str = ""  # Markdown, shown under the figures
 
     def save(self, study: StudySettings) -> None:
-        for name, figure, shows_quora in self.figures:
-            study.save_figure(figure, name, shows_quora=shows_quora)
+        for f in self.figures:
+            study.save_figure(f.figure, f.name, stamp=f.stamp, shows_quora=f.shows_quora)
         for name, table in self.tables:
             if name is not None:
                 study.save_table(table, name)
@@ -31,8 +43,8 @@ class Section:
     def _ipython_display_(self) -> None:
         from IPython.display import Markdown, display
 
-        for _, figure, _ in self.figures:
-            display(figure)
+        for f in self.figures:
+            display(f.figure)
         if self.reading:
             display(Markdown(self.reading))
         for _, table in self.tables:
