@@ -510,13 +510,21 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _queue(args: argparse.Namespace) -> int:
-    from minbert_lab.experiments.queue import PLANS, is_stored, run_queue
+    from minbert_lab.durations import duration
+    from minbert_lab.experiments.queue import PLANS, estimated_seconds, is_stored, run_queue
+    from minbert_lab.experiments.store import RunStore
 
     plan = PLANS[args.plan](args.profile, checkpoint=args.checkpoint)
     if args.list:
+        missing = []
         for label, config in plan:
             stored = is_stored(config, data_dir=args.data_dir, runs_dir=args.runs_dir)
             print(f"{'stored ' if stored else 'missing'}  {label}")
+            missing += [] if stored else [config]
+        seconds = estimated_seconds(missing, RunStore(args.data_dir, args.runs_dir))
+        print(f"{len(plan) - len(missing)} of {len(plan)} stored; {len(missing)} to train"
+              + (f", roughly {duration(seconds)} on 2 CPU cores, by the stored runs' times"
+                 if missing and seconds is not None else ""))
         return 0
     run_queue(plan, data_dir=args.data_dir, runs_dir=args.runs_dir)
     return 0
