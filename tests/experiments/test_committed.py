@@ -155,6 +155,6 @@ def test_the_committed_all_data_tables_come_from_the_committed_results(
         assert 1 <= n <= len(runs), label
         for column in ours:
             metric = column.removeprefix("ours_")
-            mean = sum(r["metrics"][metric] for r in runs[:n]) / n
-            assert committed.loc[label, column] == pytest.approx(round(mean, 4), abs=1e-9), (
-                label, column)
+            mean = sum(round(r["metrics"][metric], 4) for r in runs[:n]) / n
+            # the table shows the mean of the rows' 4-place values, to 4 places
+            assert abs(committed.loc[label, column] - mean) <= 5e-5 + 1e-12, (label, column)
