@@ -26,7 +26,7 @@ import os
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
 
-PROFILE = os.environ.get("MINBERT_PROFILE", "quick")  # smoke | quick | all-data | full
+PROFILE = os.environ.get("MINBERT_PROFILE", "all-data")  # smoke | quick | all-data | full
 CHECKPOINT = os.environ.get("MINBERT_CHECKPOINT", DEFAULT_CHECKPOINT)  # a folder, a hub name
 SEEDS = None  # None: the profile's (all-data: 0, 1, 2; the others: 0)
 N_EXAMPLES = 5  # rows per error table
