@@ -403,11 +403,11 @@ def run_command(config: RunConfig, *, save_model: str | None = None) -> str:
         if tc.loss != DEFAULT_LOSS[task]:
             words += ["--loss", f"{task}={tc.loss}"]
         if tc.regularizer != "none":
-            words += ["--reg", f"{task}={tc.regularizer}:{tc.reg_weight:g}"]
+            words += ["--reg", f"{task}={tc.regularizer}:{tc.reg_weight!r}"]
         if tc.sampler != "uniform":
             words += ["--sampler", f"{task}={tc.sampler}"]
         if tc.label_smoothing:
-            words += ["--label-smoothing", f"{task}={tc.label_smoothing:g}"]
+            words += ["--label-smoothing", f"{task}={tc.label_smoothing!r}"]
         if tc.task_weight != 1.0:
             raise ValueError(f"no command-line flag sets tasks.{task}.task_weight")
     if config.shared_trunk:
@@ -418,11 +418,10 @@ def run_command(config: RunConfig, *, save_model: str | None = None) -> str:
         if flag.type is bool:
             words += [flag.flag] if value else []
         elif value != _DEFAULTS[flag.field] or flag.field == "profile":
-            words += [flag.flag, f"{value:g}" if isinstance(value, float) else str(value)]
+            words += [flag.flag, repr(value) if isinstance(value, float) else str(value)]
     if save_model:
         words += ["--save-model", save_model]
-    return " ".join(shlex.quote(w) if " " in w and not w.startswith("python") else w
-                    for w in words)
+    return " ".join([words[0], shlex.join(words[1:])])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -523,7 +522,7 @@ def _queue(args: argparse.Namespace) -> int:
             missing += [] if stored else [config]
         seconds = estimated_seconds(missing, RunStore(args.data_dir, args.runs_dir))
         print(f"{len(plan) - len(missing)} of {len(plan)} stored; {len(missing)} to train"
-              + (f", roughly {duration(seconds)} on 2 CPU cores, by the stored runs' times"
+              + (f", roughly {duration(seconds)} at the stored runs' pace"
                  if missing and seconds is not None else ""))
         return 0
     run_queue(plan, data_dir=args.data_dir, runs_dir=args.runs_dir)

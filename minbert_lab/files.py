@@ -26,7 +26,7 @@ def atomic_write(path: Path | str, data: str | bytes | Sequence[bytes]) -> None:
             for chunk in chunks:
                 f.write(chunk)
         # mkstemp makes the file 0600; give it the mode open() would (0666 less the umask)
-        os.chmod(tmp, stat.S_IMODE(0o666 & ~_umask()))
+        os.chmod(tmp, stat.S_IMODE(0o666 & ~UMASK))
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -37,3 +37,6 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+UMASK = _umask()  # read once: reading it sets it for a moment, which no thread should see

@@ -19,3 +19,8 @@ def data_source_hint(value: str = "FOLDER") -> str:
     if under_make():
         return f"make data DATA_SOURCE={value}"
     return f"python -m minbert_lab data prepare --source {value}"
+
+
+def quora_split_hint() -> str:
+    """The words that keep the carved Quora split (``data prepare --quora-split carved``)."""
+    return "QUORA_SPLIT=carved" if under_make() else "--quora-split carved"

@@ -34,7 +34,7 @@ class MultitaskModel(nn.Module):
 
     Args:
         encoder: a module with ``embed(input_ids, token_type_ids)``, ``encode(hidden, mask)``
-            and ``config.hidden_size``, such as ``model.bert.MinBert``.
+            and ``config.hidden_size``, such as ``minbert_lab.encoder.MinBert``.
         tasks: task name -> ``TaskConfig``; only ``head`` is read here.
         dropout: dropout rate inside the heads.
         pooling: ``"cls"`` or ``"mean"``.

@@ -116,7 +116,7 @@ def notebook_env(*, data_dir: Path, runs_dir: Path, figures_dir: Path, outputs_d
                  progress: bool = False, offline: bool = True,
                  train: bool | None = None) -> dict[str, str]:
     """The variables the kernels get on top of the runner's environment (``train=None``: the
-    profile decides, ``study.settings.LOAD_ONLY``)."""
+    profile decides, ``config.LOAD_ONLY``)."""
     env = {
         "MINBERT_DATA_DIR": str(Path(data_dir).resolve()),
         "MINBERT_RUNS_DIR": str(Path(runs_dir).resolve()),
@@ -150,12 +150,13 @@ def opening_line(profile: str, train: bool) -> str:
     """What ``make study`` does, said first: whether it trains, and the commands that do."""
     if train:
         return (f"profile {profile}: training every run not stored yet (the run cache in runs/"
-                + (", the committed results in results/" if profile == "all-data" else "")
-                + " is loaded first)")
-    return (f"profile {profile}: regenerating the study from the committed results in results/, "
-            "training nothing (about a minute). To train: make study PROFILE=quick (about 20 "
-            "minutes on 2 cores); the all-data runs not committed yet: make study TRAIN=yes, or "
-            "python -m minbert_lab queue seeds")
+                + (" and the committed results in results/ are" if profile in COMMITTED
+                   else " is") + " read first)")
+    stored = ("the committed results in results/ and the run cache" if profile in COMMITTED
+              else "the run cache")
+    return (f"profile {profile}: regenerating the study from {stored}, training nothing. To "
+            "train: make study PROFILE=quick; the runs not stored yet: add TRAIN=yes (all-data "
+            "seeds: python -m minbert_lab queue seeds)")
 
 
 @contextlib.contextmanager
@@ -249,7 +250,7 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
     """Executes every numbered notebook (or those whose names start with ``only``) in order.
 
     ``train``: whether the notebooks train the runs not stored yet or only load (``None``: by
-    profile, ``study.settings.LOAD_ONLY``; all-data only loads).
+    profile, ``config.LOAD_ONLY``; all-data only loads).
 
     Raises:
         ValueError: an unknown profile.
@@ -306,7 +307,8 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m minbert_lab.run_notebooks",
                                      description="Execute the study notebooks top to bottom.")
-    parser.add_argument("--profile", default="quick", choices=list(PROFILES))
+    parser.add_argument("--profile", default="all-data", choices=list(PROFILES),
+                        help="(default: %(default)s, as make study)")
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
                         help="every notebook's CHECKPOINT: a bundled name, a local Hugging Face "
                              "BERT folder or a hub name (default: %(default)s)")

@@ -164,11 +164,14 @@ class AblationExplorer:
 
     # ------------------------------------------------------------------ the Run callback
 
-    def run(self) -> dict | None:
+    def run(self, *, load_only: bool = False) -> dict | None:
         """Trains (or loads) the configuration, then fills ``status``, ``summary`` and ``curves``.
 
-        Returns the stored result, or ``None`` when the configuration is invalid or training
-        failed (``status`` then says why).
+        ``load_only``: a configuration that is not stored is not trained (the status says so):
+        what a notebook's own first call uses in a study that only loads; the Run button trains.
+
+        Returns the stored result, or ``None`` when the configuration is invalid, not stored
+        (``load_only``), or training failed or was interrupted (``status`` then says why).
         """
         try:
             config = self.config()
@@ -176,6 +179,10 @@ class AblationExplorer:
             cached = RunStore(self.data_dir, self.runs_dir).has(config)
         except (ValueError, OSError) as err:  # OSError: the data is not prepared
             self._set_status(f"cannot run this configuration: {err}", error=True)
+            return None
+        if load_only and not cached:
+            self._set_status("not stored yet, and this study only loads stored runs: press Run "
+                             "to train it")
             return None
         self._set_status("loading from the run cache…" if cached else
                          f"training ({config.profile} profile)…")
@@ -188,6 +195,9 @@ class AblationExplorer:
                                      progress=self.progress)
         except (RuntimeError, OSError, ValueError) as err:
             self._set_status(f"the run failed: {err}", error=True)
+            return None
+        except KeyboardInterrupt as err:  # a kernel interrupt: the resume state is saved
+            self._set_status(f"{err or 'interrupted'}; press Run to go on", error=True)
             return None
         finally:
             self.run_button.disabled = False

@@ -58,6 +58,6 @@ explorer
 # what the HTML copy of this notebook (no kernel, so no widgets) can show.
 
 # %%
-explorer.run()
+explorer.run(load_only=not study.train)
 if explorer.result is not None:
     display(HTML(explorer.summary.value), explorer.figure)

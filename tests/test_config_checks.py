@@ -1,5 +1,5 @@
-"""The value checks every config goes through (``validation.py``): a ``ValueError`` names the field,
-the value and what it may be."""
+"""The value checks every config goes through (``config_checks.py``): a ``ValueError`` names the
+field, the value and what it may be."""
 
 from __future__ import annotations
 

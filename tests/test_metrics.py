@@ -1,4 +1,4 @@
-"""The study's dev metrics and the leaderboard composite (``training/metrics.py``)."""
+"""The study's dev metrics and the leaderboard composite (``metrics.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The notebook runner (``notebooks.py``): parameters, environment, checkpoint check, timeouts,
+"""The notebook runner (``run_notebooks.py``): parameters, environment, checkpoint check, timeouts,
 failures, HTML (tiny notebooks, not the study's)."""
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ with one seed a side, the dev examples alone). :func:`reseed_table` puts a claim
 seed beside its verdict on every stored seed. **One vocabulary.** A claim is
 ``REPRODUCED`` (significant, in the paper's direction), ``CONTRADICTED`` (significant, the other
 way) or ``NOT_SIGNIFICANT``; a comparison of two configs names the better one or says
-``NOT_SIGNIFICANT``. Notebooks 01 and 02 (through :func:`table_reading`) and 04 (through
-:func:`claims_reading`) use the same table of claims, :func:`claims_table`.
+``NOT_SIGNIFICANT``. Every paper table's reading (:func:`table_reading`) and notebook 04's
+(:func:`claims_reading`) use the same table of claims, :func:`claims_table`.
 
 Every reading opens with what the profile's numbers are worth.
 """

@@ -14,7 +14,7 @@ from minbert_lab.data.batch import CPU
 from minbert_lab.data.prepare import CARVED
 from minbert_lab.data.sources import sha256_of
 from minbert_lab.data.tokenized import Ragged, cached_tokenize
-from minbert_lab.hints import data_source_hint
+from minbert_lab.hints import data_source_hint, quora_split_hint
 
 DATA_DIR = Path("data")
 SUBSET_SEED = 1234  # fixed, so every config of a profile sees the same examples
@@ -86,7 +86,8 @@ def load_split(task: str, split: str, *, checkpoint: str = DEFAULT_CHECKPOINT,
         raise PreparedDataChangedError(
             f"{path} {'is missing' if not path.is_file() else 'was changed'} since `data "
             f"prepare` wrote it (its sha256 is in {Path(data_dir) / 'manifest.json'}); rebuild "
-            f"the prepared data: {data_source_hint(manifest.get('source') or 'URL_OR_FOLDER')}")
+            f"the prepared data: {data_source_hint(manifest.get('source') or 'URL_OR_FOLDER')}"
+            + (" " + quora_split_hint() if manifest.get("quora_split") == CARVED else ""))
     frame = pd.read_csv(path, dtype={"id": str, "sentence1": str, "sentence2": str},
                         keep_default_na=False)
     if frame.empty:  # every row was skipped: the manifest's "skipped" counts say why

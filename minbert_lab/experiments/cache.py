@@ -86,11 +86,14 @@ def run_or_load(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         if (stored := stored_result()) is not None:
             say("loaded from the run cache (another process trained it)")
             return {**stored[0], "cached": True}
-        teachers = {task: run_or_load(teacher, data_dir=data_dir, runs_dir=runs_dir,
-                                      results_dir=results_dir, progress=progress,
-                                      device=device, label=label and f"{task} teacher of "
-                                      f"{label}")["train_outputs"][task]
-                    for task, teacher in teacher_configs(config).items()}
+        teachers = {}
+        for task, teacher in teacher_configs(config).items():
+            stored = run_or_load(teacher, data_dir=data_dir, runs_dir=runs_dir,
+                                 results_dir=results_dir, progress=progress, device=device,
+                                 label=label and f"{task} teacher of {label}")
+            # rank 0 holds the stored outputs; the other ranks' records have none
+            teachers[task] = broadcast(stored["train_outputs"][task] if world.main else None,
+                                       world)
         result = _train_announced(config, store, world, say, data_dir=data_dir,
                                   progress=progress, device=device, resume_every=resume_every,
                                   model_dir=save_model, model_key=key, teachers=teachers)

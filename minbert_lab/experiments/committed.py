@@ -42,7 +42,7 @@ def slim(result: dict) -> dict:
     out["predictions"] = {task: _rounded_predictions(task, p)
                           for task, p in (result["predictions"] or {}).items()}
     if "train_outputs" in result:
-        out["train_outputs"] = {task: {"ids": o["ids"], "outputs": _rounded(o["outputs"])}
+        out["train_outputs"] = {task: {**o, "outputs": _rounded(o["outputs"])}
                                 for task, o in result["train_outputs"].items()}
     return out
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -215,35 +216,47 @@ class RunStore:
     def lock(self, config: RunConfig) -> Iterator[bool]:
         """Holds ``<key>.lock`` while a result is trained; yields whether another holder was
         waited for. The operating system releases the lock when its process dies, even by
-        SIGKILL, so a killed run never blocks the next one; the file is removed on release."""
+        SIGKILL, so a killed run never blocks the next one. The file is removed on release,
+        so a lock taken on a file that was removed meanwhile is dropped and taken again on
+        the file now there: two holders never train the same run at once."""
         path = self.path(config)
         path.parent.mkdir(parents=True, exist_ok=True)
         if fcntl is None:
             yield False
             return
-        lock_path = path.with_suffix(".lock")
-        with open(lock_path, "a") as lock:
+        lock_path, waited = path.with_suffix(".lock"), False
+        while True:
+            lock = open(lock_path, "a")
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                waited = False
             except BlockingIOError:
                 warnings.warn(f"another process is training {path.name}; waiting for its result",
                               stacklevel=3)
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 waited = True
-            try:
-                yield waited
-            finally:
-                # Unlinking while holding the lock: a waiter then holds a lock on a removed
-                # file, which is harmless (it finds the stored result and trains nothing).
-                lock_path.unlink(missing_ok=True)
-                fcntl.flock(lock, fcntl.LOCK_UN)
+            if _same_file(lock, lock_path):
+                break
+            lock.close()  # its holder removed it on release: lock the one there now
+        try:
+            yield waited
+        finally:
+            lock_path.unlink(missing_ok=True)  # while holding it: see above
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
 
     def named_path(self, profile: str, name: str) -> Path:
         """A stored entry that is not a run (the zero-shot references): committed for a
         committed profile, else in the run cache."""
         base = self.results_dir if profile in COMMITTED_PROFILES else self.runs_dir
         return Path(base) / profile / f"{name}.json"
+
+
+def _same_file(handle, path: Path) -> bool:
+    """Whether the open file ``handle`` is still the file at ``path``."""
+    try:
+        return os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _checksum(body: dict) -> str:

@@ -4,7 +4,9 @@ A notebook builds its :class:`StudySettings` (profile, checkpoint, seeds, folder
 trains or only loads stored runs), shows its :func:`banner`, and asks this package for the
 study's tables and figures. Underneath: ``settings.py`` (parameters and folders), ``runs.py``
 (the runs a notebook needs, over its seeds), ``paper_tables.py`` (a paper table with its
-reading), ``recipe.py`` (our recipe and the references), ``submission.py`` (the CS224N files).
+reading), ``recipe_section.py`` (our recipe, the references, one model against three),
+``figures.py`` (Figures 2 and 3), ``extensions.py`` (notebook 04's sections), ``section.py``
+(what a section shows), ``submission.py`` (the CS224N files).
 This layer trains or loads runs through ``experiments`` and hands them to ``analysis``,
 ``stats`` and ``plots``.
 """

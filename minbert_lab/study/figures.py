@@ -42,7 +42,7 @@ def curves(study: StudySettings, grid: str, labels: list[str]) -> Section:
     runs = load_rows(study, grid, labels)
     missing = [label for label in labels if label not in runs]
     if not runs:
-        raise LookupError(f"none of {labels} is stored; train them first")
+        return Section(reading=f"*Not run yet, so not drawn: {', '.join(missing)}.*")
     reading = curves_reading(runs)
     if missing:
         reading += f"\n\n*Not run yet, so not drawn: {', '.join(missing)}.*"

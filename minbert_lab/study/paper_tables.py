@@ -17,16 +17,12 @@ from matplotlib.figure import Figure
 
 from minbert_lab.analysis.recipe import multitask_claims, zero_shot_reading
 from minbert_lab.analysis.verdicts import (
-    claims_table,
-    compare_with_paper,
     difference_cell,
-    dropout_reading,
     reseed_lines,
     reseed_table,
+    table_reading,
 )
-from minbert_lab.checkpoints import quora_caveat
 from minbert_lab.config import TASK_TITLES
-from minbert_lab.data.splits import load_manifest
 from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.experiments.tables import caption, with_intervals
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
@@ -91,11 +87,7 @@ def paper_table(study: StudySettings, name: str, *,
     if recipe:
         frame = with_recipe(frame, recipe)
     results = {label: runs for label, runs in grid_results(study, name).items() if runs}
-    claims = claims_table(results, name, profile=study.profile)
-    if name == "dropout":
-        reading = dropout_reading(frame, claims)
-    else:
-        reading = compare_with_paper(frame, claims, load_manifest(study.data_dir))
+    reading = table_reading(frame, results, study.data_dir)
     reseed, figure = None, None
     if len(study.seeds) > 1:
         reseed = reseed_table(results, name, profile=study.profile, seed=study.seeds[0])
@@ -134,7 +126,7 @@ def claims_over_seeds(study: StudySettings, recipe: RecipeRuns | None = None) ->
         f"The paper's claims, each on seed {first} alone and on every stored seed (study seeds "
         f"{', '.join(map(str, study.seeds))}; column seeds: runs behind the better / worse "
         "side), by the verdict test of stats.significance (seeds and dev examples resampled "
-        "together); held: the verdict did not change. " + caption_note(study))
+        "together); held: the verdict did not change. " + study.caption_note())
     return frame
 
 
@@ -158,9 +150,4 @@ def _section5_over_seeds(recipe: RecipeRuns, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def caption_note(study: StudySettings) -> str:
-    """Profile, checkpoint and data split in one sentence, and the Quora caveat."""
-    text = study.provenance()
-    if caveat := quora_caveat(study.checkpoint):
-        text += f". Quora: {caveat}"
-    return text
+

@@ -21,7 +21,6 @@ from minbert_lab.analysis.recipe import (
     recipe_reading,
     recipe_summary,
 )
-from minbert_lab.checkpoints import quora_caveat
 from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.experiments.recipe import (
     PAPER_BEST,
@@ -123,8 +122,9 @@ def with_recipe(frame: pd.DataFrame, recipe: list[dict]) -> pd.DataFrame:
     if "seeds" in frame:
         row["seeds"] = len(recipe)
     row["epoch"] = None
-    row["train_seconds"] = round(sum(r["timings"]["train_seconds"] for r in recipe)
-                                 / len(recipe), 1)
+    seconds = sum(r["timings"]["train_seconds"] for r in recipe)
+    # as the table's other rows: summed over seeds in a table over seeds, else one run's
+    row["train_seconds"] = round(seconds if "seeds" in frame else seconds / len(recipe), 1)
     row["cached"] = all(r.get("cached", False) for r in recipe)
     out = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
     out.attrs = dict(frame.attrs)
@@ -135,18 +135,21 @@ def recipe_section(study: StudySettings, recipe: RecipeRuns) -> Section:
     """The recipe's tables and reading, from its stored runs (``recipe_runs``): the recipe
     beside the references and the paper, its comparisons, what each lever is worth, and the
     paper's section-5 claims."""
+    seed0 = [r for r in recipe.recipe if r["config"]["seed"] == RECIPE_SEEDS[0]]
+    if not seed0 or not recipe.paper_best or not all(recipe.references.values()):
+        return Section(reading="*Not run yet: the recipe's first seed, the paper's best row "
+                               "and the single-task references are needed (this study only "
+                               "loads stored runs).*")
     results = recipe.results()
     summary = recipe_summary(results, paper=paper_best_numbers(study))
     comparisons = recipe_comparisons(RECIPE, results)
-    ablations = ablation_table(recipe.recipe[0], recipe.ablations)
+    ablations = ablation_table(seed0[0], recipe.ablations)
     claims = pd.concat({label: multitask_claims(runs, recipe.references)
                         for label, runs in [(RECIPE, recipe.recipe),
                                             (PAPER_BEST, recipe.paper_best)]},
                        names=["multitask model", None]).reset_index(level=0)
     seeds = {label: len(runs) for label, runs in results.items()}
-    note = study.provenance()
-    if caveat := quora_caveat(study.checkpoint):
-        note += f". Quora: {caveat}"
+    note = study.caption_note()
     summary.attrs["caption"] = (
         "Means over seeds with 95% Student-t intervals (seeds: " + "; ".join(
             f"{label} {n}" for label, n in seeds.items()) + f"). {note}")
@@ -202,9 +205,7 @@ def one_against_three(study: StudySettings) -> Section:
     comparisons = (recipe_comparisons(ONE_MODEL, {k: v for k, v in results.items()
                                                   if k != ENSEMBLE})
                    if ONE_MODEL in results and len(results) > 1 else pd.DataFrame())
-    note = study.provenance()
-    if caveat := quora_caveat(study.checkpoint):
-        note += f". Quora: {caveat}"
+    note = study.caption_note()
     summary.attrs["caption"] = (
         "One model against three: means over the stored seeds with 95% Student-t intervals "
         f"(best single-task rows: {', '.join(f'{t} {b[0]}' for t, b in best.items() if b[0])})"

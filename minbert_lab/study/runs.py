@@ -23,7 +23,7 @@ from minbert_lab.durations import duration
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.grids import grid_configs, grid_rows
-from minbert_lab.experiments.queue import estimated_seconds
+from minbert_lab.experiments.queue import PLANS, estimated_seconds
 from minbert_lab.experiments.seeds import run_seeds
 from minbert_lab.experiments.store import RunStore
 from minbert_lab.experiments.tables import run_grid, with_intervals
@@ -105,10 +105,10 @@ def train_hint(study: StudySettings, missing, command: str | None = None) -> str
     missing = list(missing)
     if not missing:
         return None
-    seconds = estimated_seconds(missing, RunStore(study.data_dir, study.runs_dir))
-    rough = "" if seconds is None else f", roughly {duration(seconds)} on 2 CPU cores"
-    command = command or ("`python -m minbert_lab queue seeds`" if study.profile == "all-data"
-                          else f"`make study PROFILE={study.profile} TRAIN=yes`")
+    store = RunStore(study.data_dir, study.runs_dir)
+    seconds = estimated_seconds(missing, store)
+    rough = "" if seconds is None else f", roughly {duration(seconds)} at the stored runs' pace"
+    command = command or _command_for(study, missing, store)
     return (f"{len(missing)} run{'s' * (len(missing) > 1)} not stored yet; {command} trains "
             f"them{rough}")
 
@@ -160,13 +160,30 @@ def best_label(frame: pd.DataFrame, metric: str = "score") -> str:
     return str(frame.loc[frame[column].astype(float).idxmax(), "label"])
 
 
+def _command_for(study: StudySettings, missing: list[RunConfig], store: RunStore) -> str:
+    """The queue whose plan holds every one of ``missing``, else ``make study ... TRAIN=yes``."""
+    keys = {store.key(config) for config in missing}
+    for name, plan in PLANS.items() if study.profile == "all-data" else ():
+        if keys <= {store.key(config) for _, config in plan(study.profile,
+                                                             checkpoint=study.checkpoint)}:
+            return f"`python -m minbert_lab queue {name}`"
+    return f"`make study PROFILE={study.profile} TRAIN=yes`"
+
+
 def best_multitask_run(study: StudySettings) -> tuple[str, dict, pd.DataFrame]:
     """The best Table 4 row by composite score (mean over the study's stored seeds): its
     label, the run of the study's first seed, and its table row."""
     table4 = run_table(study, "4")
-    label = best_label(table4, "score")
-    best = load_rows(study, "4", [label])[label]
-    return label, best, with_intervals(table4.loc[table4["label"] == label])
+    stored = table4[table4["ours_score"].notna()]
+    if stored.empty:
+        raise LookupError("no Table 4 row is stored yet: train them first (make study "
+                          f"PROFILE={study.profile} TRAIN=yes)")
+    label = best_label(stored, "score")
+    rows = load_rows(study, "4", [label])
+    if label not in rows:
+        raise LookupError(f"{label!r}, the best Table 4 row, has no stored run at seed "
+                          f"{study.seeds[0]} to analyse")
+    return label, rows[label], with_intervals(table4.loc[table4["label"] == label])
 
 
 def run_seeded(study: StudySettings, configs: dict[str, RunConfig],

@@ -123,6 +123,12 @@ class StudySettings:
         return (f"{warning}minBERT Lab, {PROFILES[self.profile].summary()}; checkpoint "
                 f"{self.checkpoint}; {self.data_note()}")
 
+    def caption_note(self) -> str:
+        """:meth:`provenance` and, for a checkpoint that has one, its Quora caveat: what a
+        caption ends with."""
+        caveat = quora_caveat(self.checkpoint)
+        return self.provenance() + (f". Quora: {caveat}" if caveat else "")
+
     def data_note(self) -> str:
         try:
             return split_note(load_manifest(self.data_dir))
@@ -139,8 +145,10 @@ class StudySettings:
         ``fig`` itself is left as it was.
         """
         path = self._target(f"{name}.png")
-        if shows_quora and stamp and (caveat := quora_caveat(self.checkpoint)):
-            stamp = f"{self.provenance() if stamp is True else stamp}. Quora: {caveat}"
+        if shows_quora and stamp is True:
+            stamp = self.caption_note()
+        elif shows_quora and stamp and (caveat := quora_caveat(self.checkpoint)):
+            stamp = f"{stamp}. Quora: {caveat}"
         if not stamp:
             fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
             return path

@@ -31,8 +31,11 @@ SUBMISSION_BY_DEFAULT = ("smoke", "quick")
 
 
 def wants_submission(study: StudySettings, asked: bool | None) -> bool:
-    """Whether to write the submission: ``asked`` when given, else by the study's profile."""
-    return study.profile in SUBMISSION_BY_DEFAULT if asked is None else asked
+    """Whether to write the submission: ``asked`` when given, else by the study's profile, and
+    never by default in a study that only loads (it would train the best run again)."""
+    if asked is not None:
+        return asked
+    return study.profile in SUBMISSION_BY_DEFAULT and study.train
 
 
 def submission(study: StudySettings, label: str, asked: bool | None = None) -> pd.DataFrame:

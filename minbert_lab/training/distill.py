@@ -44,13 +44,9 @@ class TeacherTargets:
         self.row = {str(i): k for k, i in enumerate(ids)}
         self.outputs = torch.tensor(outputs, dtype=torch.float32, device="cpu")  # (N, C) / (N,)
 
-    def covers(self, ids: list[str]) -> list[str]:
-        """The ids the teacher has no output for (it was trained on other data)."""
-        return [i for i in ids if str(i) not in self.row]
-
     def weight(self, step: int) -> float:
         """lambda, the gold label's share at optimizer step ``step`` (0 at the first step)."""
-        return min(1.0, step / self.total_steps)
+        return min(1.0, step / max(1, self.total_steps))
 
     def targets(self, labels: torch.Tensor, ids: list[str], step: int) -> torch.Tensor:
         """The batch's training targets at ``step``: ``(B, C)`` for SST, ``(B,)`` otherwise."""

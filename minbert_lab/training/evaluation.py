@@ -41,11 +41,13 @@ def evaluate(trainee: Trainee, device: torch.device) -> tuple[dict, dict]:
 
 
 @torch.inference_mode()
-def train_outputs(trainee: Trainee, device: torch.device) -> dict[str, dict]:
+def train_outputs(trainee: Trainee, device: torch.device, manifest: dict) -> dict[str, dict]:
     """The model's outputs on each task's training set, as a teacher hands them to a student
-    (``RunConfig.distill``): per task ``ids`` and ``outputs``: class probabilities (SST), the
-    probability of a paraphrase (a BCE-trained pair score through the sigmoid), or the
-    predicted similarity on 0-5 (STS)."""
+    (``RunConfig.distill``): per task ``outputs``, one per training example in the order the
+    run read them (class probabilities for SST, the probability of a paraphrase for a
+    BCE-trained pair score, the predicted similarity on 0-5 for STS), with ``examples`` and
+    the prepared split's ``split_sha256``, which a student checks before it reads them by
+    position (ids would double a Quora teacher's committed file)."""
     out = {}
     for task, data in trainee.train.items():
         pred, score, probabilities = _run_on(trainee, task, data, device)
@@ -55,7 +57,8 @@ def train_outputs(trainee: Trainee, device: torch.device) -> dict[str, dict]:
             values = (1 / (1 + np.exp(-score.astype(np.float64)))).tolist()
         else:
             values = pred.astype(np.float64).tolist()
-        out[task] = {"ids": data.frame["id"].tolist(), "outputs": values}
+        out[task] = {"split_sha256": manifest["splits"][f"{task}-train"]["sha256"],
+                     "examples": len(data), "outputs": values}
     return out
 
 

@@ -56,7 +56,8 @@ class StopRequests:
 
     def __exit__(self, *exc) -> None:
         for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
+            if handler is not None:  # None: installed outside Python, cannot be put back
+                signal.signal(signum, handler)
         self._previous.clear()
 
     def _handle(self, signum: int, frame) -> None:

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from minbert_lab.config import RunConfig
 from minbert_lab.data.collate import make_batches
-from minbert_lab.data.splits import DATA_DIR
+from minbert_lab.data.splits import DATA_DIR, load_manifest
 from minbert_lab.training.conflict_probe import ConflictProbe, probe_batches, probe_steps
 from minbert_lab.training.distill import TeacherTargets
 from minbert_lab.training.distributed import World, barrier, current_world, device_for, start
@@ -117,7 +117,7 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
     trainee = build(config, data_dir, device, world)
     optimizer = make_optimizer(trainee.model, config)
     schedule = epoch_schedule(trainee)
-    attach_teachers(trainee, teachers or {}, sum(map(len, schedule)))
+    attach_teachers(trainee, teachers or {}, sum(map(len, schedule)), load_manifest(data_dir))
     gradients = StepGradients([p for _, p in trainee.model.shared_parameters()],
                               config.gradient_surgery, seed=config.seed)
     probe = conflict_probe(trainee, sum(map(len, schedule)), device)
@@ -145,19 +145,20 @@ def train(config: RunConfig, *, data_dir: Path | str = DATA_DIR, device: str | N
         probe.at(run.step)  # the end of training
     if model_dir is not None and world.main:
         keep_model(training, run, model_dir, model_key)
-    teacher_outputs = (train_outputs(trainee, device) if config.train_outputs and world.main
-                       else None)
+    teacher_outputs = (train_outputs(trainee, device, load_manifest(data_dir))
+                       if config.train_outputs and world.main else None)
     return result_record(trainee, run, data_dir=data_dir, device=device,
                          conflict=probe.records if probe is not None else None,
                          train_outputs=teacher_outputs)
 
 
-def attach_teachers(trainee: Trainee, teachers: dict[str, dict], total_steps: int) -> None:
+def attach_teachers(trainee: Trainee, teachers: dict[str, dict], total_steps: int,
+                    manifest: dict) -> None:
     """Gives each task ``config.distill`` names its teacher (``training.distill``).
 
     Raises:
-        ValueError: a distilled task without a teacher, or a teacher that has no output for
-            some training example (it was trained on other data).
+        ValueError: a distilled task without a teacher, or a teacher trained on other data
+            (another prepared split, or another number of examples).
     """
     config = trainee.config
     tasks = [] if config.distill == "none" else (
@@ -166,12 +167,14 @@ def attach_teachers(trainee: Trainee, teachers: dict[str, dict], total_steps: in
         if task not in teachers:
             raise ValueError(f"distill={config.distill!r} needs a teacher for {task}: the "
                              "single-task run's outputs on its training set")
-        teacher = TeacherTargets(task, teachers[task]["ids"], teachers[task]["outputs"],
-                                 total_steps)
-        if missing := teacher.covers(trainee.train[task].frame["id"].tolist()):
-            raise ValueError(f"the {task} teacher has no output for {len(missing)} training "
-                             f"examples (e.g. {missing[0]!r}): it was trained on other data")
-        trainee.teachers[task] = teacher
+        stored, data = teachers[task], trainee.train[task]
+        split = manifest["splits"][f"{task}-train"]["sha256"]
+        if stored["split_sha256"] != split or stored["examples"] != len(data):
+            raise ValueError(f"the {task} teacher was trained on other data ({stored['examples']}"
+                             f" examples of split {stored['split_sha256'][:12]}…, not "
+                             f"{len(data)} of {split[:12]}…)")
+        trainee.teachers[task] = TeacherTargets(task, data.frame["id"].tolist(),
+                                                stored["outputs"], total_steps)
 
 
 def train_epoch(training: Training, run: RunProgress, epoch: int) -> None:

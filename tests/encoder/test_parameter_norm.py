@@ -1,4 +1,4 @@
-"""``||theta||_2`` of a model's trainable weights (``model/parameter_norm.py``)."""
+"""``||theta||_2`` of a model's trainable weights (``encoder/parameter_norm.py``)."""
 
 from __future__ import annotations
 

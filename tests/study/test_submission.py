@@ -39,6 +39,8 @@ def test_the_submission_is_written_by_default_only_where_retraining_is_cheap(tmp
     assert wants_submission(study, None) and not wants_submission(study, False)
     all_data = dataclasses.replace(study, profile="all-data")
     assert not wants_submission(all_data, None) and wants_submission(all_data, True)
+    loading = dataclasses.replace(study, train=False)  # make study PROFILE=smoke TRAIN=no
+    assert not wants_submission(loading, None) and wants_submission(loading, True)
 
 
 def test_a_dev_files_metric_is_recomputed_from_the_file(data_dir: Path, tmp_path: Path):

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from minbert_lab.analysis.ensemble import ensemble
 from minbert_lab.config import RunConfig, TaskConfig
+from minbert_lab.data.splits import load_manifest
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.committed import as_committed
 from minbert_lab.experiments.recipe import (
@@ -52,7 +53,6 @@ def test_a_teachers_share_falls_from_one_to_zero_over_the_run() -> None:
     assert middle[0].tolist() == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.6])
     stsish = TeacherTargets("sts", ["a"], [4.0], 4)
     assert stsish.targets(torch.tensor([2.0]), ["a"], 2).tolist() == [3.0]
-    assert teacher.covers(["a", "z"]) == ["z"]
 
 
 def test_a_private_top_layer_is_sst_s_alone(data_dir: Path) -> None:
@@ -83,7 +83,9 @@ def test_each_lever_trains_and_changes_the_key(data_dir: Path, tmp_path: Path) -
     for task, teacher in teacher_configs(screen["with teacher annealing, all tasks"]).items():
         stored = store.load(teacher)
         outputs = stored["train_outputs"][task]
-        assert len(outputs["ids"]) == len(outputs["outputs"]) == 32  # smoke: 32 per task
+        assert outputs["examples"] == len(outputs["outputs"]) == 32  # smoke: 32 per task
+        assert outputs["split_sha256"] == load_manifest(data_dir)["splits"][f"{task}-train"][
+            "sha256"]
         if task == "sst":
             assert np.allclose(np.sum(outputs["outputs"], axis=1), 1, atol=1e-5)
 
@@ -130,3 +132,20 @@ def test_distilling_needs_losses_that_take_soft_targets() -> None:
         dataclasses.replace(RECIPE, tasks=tasks, distill="all")
     with pytest.raises(ValueError, match="distill='sst' is not valid here"):
         dataclasses.replace(SST_ALONE, distill="sst", train_outputs=False)
+
+
+def test_a_teacher_trained_on_other_data_is_refused(data_dir: Path) -> None:
+    from minbert_lab.training.loop import attach_teachers
+
+    config = dataclasses.replace(RECIPE, distill="sst").resolved()
+    trainee = build(config, data_dir)
+    manifest = load_manifest(data_dir)
+    split = manifest["splits"]["sst-train"]["sha256"]
+    good = {"sst": {"split_sha256": split, "examples": 32, "outputs": [[0.2] * 5] * 32}}
+    attach_teachers(trainee, good, 10, manifest)
+    assert trainee.teachers["sst"].outputs.shape == (32, 5)
+    with pytest.raises(ValueError, match="trained on other data"):
+        attach_teachers(trainee, {"sst": {**good["sst"], "split_sha256": "0" * 64}}, 10,
+                        manifest)
+    with pytest.raises(ValueError, match="needs a teacher for sst"):
+        attach_teachers(trainee, {}, 10, manifest)
