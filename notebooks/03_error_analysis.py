@@ -19,7 +19,7 @@
 # Section 5 of the paper: the SST confusion matrix against the class frequencies (Figure 4),
 # the paraphrase confusion matrix (Figure 5), the paraphrase mistakes the model is surest of,
 # and the largest similarity errors, with their sentences. The model is the best row of
-# Table 4 by composite score, loaded from the run cache (notebook 02 trained it).
+# Table 4 by composite score, loaded from the stored runs (notebook 02 trained or loaded it).
 
 # %% tags=["parameters"]
 import os
@@ -41,26 +41,24 @@ SUBMISSION = None
 import pandas as pd
 from IPython.display import Markdown, display
 
-from minbert_lab.analysis.errors import (
-    class_frequencies,
-    confident_errors,
-    confusion_frame,
-    largest_sts_errors,
-    para_confusion_reading,
-    sst_frequency_reading,
+from minbert_lab.study import (
+    StudySettings,
+    banner,
+    best_model,
+    para_confusion,
+    paraphrase_errors,
+    similarity_errors,
+    sst_confusion,
+    submission,
 )
-from minbert_lab.analysis.overview import read_clean, train_labels
-from minbert_lab.plots.confusion import plot_confusion, plot_sst_confusion
-from minbert_lab.study import StudySettings, banner, best_multitask_run, submission
 
 pd.set_option("display.max_colwidth", None)  # the error tables show whole sentences
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
 display(Markdown(banner(study)))
 
 # %%
-label, best, row = best_multitask_run(study)
-display(Markdown(f"**Best multitask model (our composite score, mean over the stored seeds):** "
-                 f"{label}; the errors below are its seed-{best['config']['seed']} run's"), row)
+header, label, best = best_model(study)
+header
 
 # %% [markdown]
 # ## Figure 4 — SST confusion matrix and class frequencies
@@ -70,21 +68,17 @@ display(Markdown(f"**Best multitask model (our composite score, mean over the st
 # shares beside the training and dev shares.
 
 # %%
-sst_matrix = confusion_frame(best, "sst")
-frequencies = class_frequencies(best, train_labels("sst", study.data_dir, profile=study.profile,
-                                                   checkpoint=study.checkpoint))
-fig4 = plot_sst_confusion(sst_matrix, frequencies)
-study.save_figure(fig4, "fig4-sst-confusion")
-display(fig4, Markdown(sst_frequency_reading(frequencies)), frequencies)
+fig4 = sst_confusion(study, best)
+fig4.save(study)
+fig4
 
 # %% [markdown]
 # ## Figure 5 — paraphrase confusion matrix
 
 # %%
-para_matrix = confusion_frame(best, "para")
-fig5 = plot_confusion(para_matrix, title="Quora paraphrase — best multitask model")
-study.save_figure(fig5, "fig5-para-confusion", shows_quora=True)
-display(fig5, Markdown(para_confusion_reading(para_matrix)))
+fig5 = para_confusion(best)
+fig5.save(study)
+fig5
 
 # %% [markdown]
 # ## The paraphrase mistakes the model is surest of
@@ -95,11 +89,7 @@ display(fig5, Markdown(para_confusion_reading(para_matrix)))
 # dev set is carved from `quora-dev.csv`, so these are not the paper's pairs):
 
 # %%
-para_dev = read_clean("para", "dev", study.data_dir)
-display(Markdown("**False positives** (not paraphrases, predicted as paraphrases)"),
-        confident_errors(best, para_dev, "false_positive", n=N_EXAMPLES))
-display(Markdown("**False negatives** (paraphrases, predicted as not)"),
-        confident_errors(best, para_dev, "false_negative", n=N_EXAMPLES))
+paraphrase_errors(study, best, N_EXAMPLES)
 
 # %% [markdown]
 # ## The largest similarity errors
@@ -110,7 +100,7 @@ display(Markdown("**False negatives** (paraphrases, predicted as not)"),
 # words, different meaning. Ours, by signed error (prediction − label):
 
 # %%
-largest_sts_errors(best, read_clean("sts", "dev", study.data_dir), n=N_EXAMPLES)
+similarity_errors(study, best, N_EXAMPLES)
 
 # %% [markdown]
 # ## The best model as a CS224N submission

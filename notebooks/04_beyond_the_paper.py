@@ -50,9 +50,9 @@ WORKERS = 2
 from IPython.display import Markdown, display
 
 from minbert_lab.study import (
-    StudySettings,
     banner,
     class_balance,
+    extensions_study,
     gradient_conflict,
     pcgrad_against_shuffled,
     score_against_cost,
@@ -60,8 +60,7 @@ from minbert_lab.study import (
     training_plan,
 )
 
-seeds = SEEDS or ([0, 1] if PROFILE == "smoke" else [0, 1, 2])
-study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=seeds)
+study = extensions_study(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
 display(Markdown(banner(study)))
 
 # %% [markdown]

@@ -26,7 +26,7 @@ from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.grids import grid_configs
-from minbert_lab.experiments.queue import observed_seconds, uses_smart
+from minbert_lab.experiments.queue import estimated_seconds
 from minbert_lab.experiments.seeds import seeded_configs
 from minbert_lab.experiments.store import RUNS_DIR, RunStore
 
@@ -124,10 +124,9 @@ def runtime_estimate(planned: Mapping[str, Sequence[RunConfig]], *,
     """
     store = RunStore(data_dir, runs_dir, results_dir)
     seen: set[str] = set()
-    observed: dict[str, dict[str, float | None]] = {}  # profile -> kind -> seconds
     rows = []
     for experiment, configs in planned.items():
-        todo, done, seconds, unknown = 0, 0, 0.0, 0
+        todo, done = [], 0
         for config in configs:
             key = store.key(config)
             if key in seen:
@@ -135,19 +134,11 @@ def runtime_estimate(planned: Mapping[str, Sequence[RunConfig]], *,
             seen.add(key)
             if store.has(config):
                 done += 1
-                continue
-            todo += 1
-            if config.profile not in observed:
-                observed[config.profile] = observed_seconds(
-                    [Path(runs_dir) / config.profile, Path(results_dir) / config.profile])
-            kind = "multitask" if config.multitask else "single"
-            per_run = observed[config.profile][kind]
-            if per_run is None:
-                unknown += 1
             else:
-                seconds += per_run * (2 if uses_smart(config) else 1)
-        rows.append({"experiment": experiment, "runs": done + todo, "cached": done,
-                     "to train": todo, "estimated minutes": None if unknown else
+                todo.append(config)
+        seconds = estimated_seconds(todo, store)
+        rows.append({"experiment": experiment, "runs": done + len(todo), "cached": done,
+                     "to train": len(todo), "estimated minutes": None if seconds is None else
                      round(seconds / 60, 1)})
     return pd.DataFrame(rows)
 

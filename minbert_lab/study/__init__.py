@@ -21,8 +21,16 @@ from minbert_lab.analysis.overview import (
 from minbert_lab.config import TASK_TITLES, TASKS
 from minbert_lab.plots.heads_diagram import plot_head_architectures
 from minbert_lab.study.banner import banner
+from minbert_lab.study.error_analysis import (
+    best_model,
+    para_confusion,
+    paraphrase_errors,
+    similarity_errors,
+    sst_confusion,
+)
 from minbert_lab.study.extensions import (
     class_balance,
+    extensions_study,
     gradient_conflict,
     pcgrad_against_shuffled,
     score_against_cost,
@@ -51,6 +59,7 @@ __all__ = [
     "TASK_TITLES",
     "banner",
     "batch_composition",
+    "best_model",
     "best_multitask_run",
     "checkpoint_summary",
     "claims_over_seeds",
@@ -58,17 +67,22 @@ __all__ = [
     "curves",
     "data_notes",
     "dropout_elsewhere",
+    "extensions_study",
     "gradient_conflict",
     "label_distribution",
     "one_against_three",
     "paper_table",
+    "para_confusion",
+    "paraphrase_errors",
     "pcgrad_against_shuffled",
     "plot_head_architectures",
     "recipe_runs",
     "recipe_section",
     "score_against_cost",
+    "similarity_errors",
     "skipped_rows",
     "split_sizes",
+    "sst_confusion",
     "submission",
     "table4_over_seeds",
     "training_plan",

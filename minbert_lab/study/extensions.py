@@ -46,6 +46,17 @@ from minbert_lab.study.runs import best_label, run_configs, run_seeded, train_hi
 from minbert_lab.study.section import Section, SectionFigure
 from minbert_lab.study.settings import StudySettings
 
+# Notebook 04 compares runs over seeds: three, or two in the smoke profile (enough to test
+# the code).
+EXTENSION_SEEDS = {"smoke": (0, 1)}
+
+
+def extensions_study(*, profile: str, checkpoint: str,
+                     seeds: list[int] | None = None) -> StudySettings:
+    """Notebook 04's settings: ``seeds`` when given, else ``EXTENSION_SEEDS`` (0, 1, 2)."""
+    return StudySettings.from_env(profile=profile, checkpoint=checkpoint,
+                                  seeds=seeds or EXTENSION_SEEDS.get(profile, (0, 1, 2)))
+
 
 def training_plan(study: StudySettings, executor: str | None = None,
                   workers: int = 2) -> Section:

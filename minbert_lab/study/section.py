@@ -26,8 +26,8 @@ class SectionFigure:
 @dataclass
 class Section:
     """What one notebook section shows. Each table is ``(file name, table)``, the name
-    ``None`` for a table that is shown but not saved; a table's ``attrs["caption"]`` is shown
-    under it."""
+    ``None`` for a table that is shown but not saved; a table's ``attrs["title"]`` is shown
+    above it and its ``attrs["caption"]`` under it."""
 
     figures: list[SectionFigure] = field(default_factory=list)
     tables: list[tuple[str | None, pd.DataFrame]] = field(default_factory=list)
@@ -48,6 +48,8 @@ class Section:
         if self.reading:
             display(Markdown(self.reading))
         for _, table in self.tables:
+            if table.attrs.get("title"):
+                display(Markdown(table.attrs["title"]))
             display(with_intervals(table))
             if table.attrs.get("caption"):
                 display(Markdown(table.attrs["caption"]))
