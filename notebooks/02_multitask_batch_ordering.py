@@ -40,6 +40,7 @@ from minbert_lab.study import (
     batch_composition,
     claims_over_seeds,
     curves,
+    headline,
     one_against_three,
     paper_table,
     recipe_runs,
@@ -136,6 +137,18 @@ question
 over_seeds = claims_over_seeds(study, recipe)
 study.save_table(over_seeds, "claims-over-seeds")
 display(over_seeds, Markdown(over_seeds.attrs["caption"]))
+
+# %% [markdown]
+# ## The study in one table
+#
+# The headline results beside the paper, on seed 0 and over every stored seed, and the claims
+# that matter most, each tested on seed 0 alone and on every stored seed. In the all-data
+# profile `make study` also writes these two tables into the README.
+
+# %%
+summary = headline(study, recipe)
+summary.save(study)
+summary
 
 # %% [markdown]
 # Saved:

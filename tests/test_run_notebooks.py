@@ -170,3 +170,24 @@ def test_an_error_or_a_hung_cell_fails_the_run_and_keeps_the_copy(tmp_path: Path
     shown = capsys.readouterr()
     assert "    to stderr" in shown.err  # the kernel's lines reach the terminal, indented
     assert "[1/3] 01_fails: FAILED" in shown.out and "2 notebooks left" in shown.out
+
+
+@pytest.mark.parametrize("profile, where, rewritten", [
+    ("all-data", "figures/all-data", True),  # a checkout's committed all-data figures
+    ("quick", "figures/quick", False),
+    ("all-data", "elsewhere/all-data", False),  # --figures-dir outside a checkout's figures/
+])
+def test_a_run_into_committed_all_data_figures_rewrites_the_readme_headline(
+        tmp_path: Path, profile: str, where: str, rewritten: bool) -> None:
+    from minbert_lab.study.headline import HEADLINE_FILES, README_END, README_START
+
+    figures = tmp_path / where
+    figures.mkdir(parents=True)
+    for name in HEADLINE_FILES:
+        (figures / name).write_text(f"| {name} |\n")
+    readme = figures.parents[1] / "README.md"
+    readme.write_text(f"{README_START}\nold\n{README_END}\n")
+    lines: list[str] = []
+    notebooks._sync_readme(figures, profile, lines.append)
+    assert ("old" not in readme.read_text()) == rewritten
+    assert bool(lines) == rewritten

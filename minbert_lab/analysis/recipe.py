@@ -34,10 +34,13 @@ MULTITASK_CLAIMS = (
 
 def combined_single_task(references: Mapping[str, dict]) -> dict:
     """The three single-task references as one result: each task's dev predictions and metric
-    from its own model, the composite over the three, and their training time summed."""
+    from its own model, the composite over the three, their training time summed, and their
+    seed (``config.seed``) when they share one."""
     metrics = {METRIC_OF[t]: float(r["metrics"][METRIC_OF[t]]) for t, r in references.items()}
     metrics["score"] = composite(metrics)
-    return {"metrics": metrics,
+    seeds = {r["config"]["seed"] for r in references.values() if "config" in r}
+    return {**({"config": {"seed": seeds.pop()}} if len(seeds) == 1 else {}),
+            "metrics": metrics,
             "predictions": {t: r["predictions"][t] for t, r in references.items()},
             "timings": {"train_seconds": sum(r["timings"]["train_seconds"]
                                              for r in references.values())}}

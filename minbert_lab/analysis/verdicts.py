@@ -97,29 +97,38 @@ def claim_verdict(difference: BootstrapDifference) -> str:
 
 
 def claims_table(results: Mapping[str, Sequence[dict]], table: str, *, profile: str,
+                 claims: Sequence[Claim] | None = None,
+                 paper: Mapping[str, Mapping[str, float]] | None = None,
                  resamples: int = 2000, seed: int = 0, level: float = LEVEL) -> pd.DataFrame:
     """One row per comparison the paper makes in ``table`` whose two rows are in ``results``.
 
     Args:
         results: row label -> results in seed order (``study.runs.grid_results``).
-        table: ``"1"`` to ``"4"`` or ``"dropout"``.
+        table: ``"1"`` to ``"4"`` or ``"dropout"``; any name with ``claims`` given.
         profile: only to look up the paper's numbers of each row.
+        claims, paper: other claims than the paper's (``CLAIMS[table]``), and the numbers of
+            their rows to show beside (label -> metric -> value; none by default).
 
     Columns: ``claim, metric, paper`` (the paper's difference; empty where it gives no
     numbers), ``ours`` (mean over seeds), ``low, high, p_value``, ``verdict``.
     """
-    if table not in CLAIMS:
-        raise ValueError(f"table={table!r} is not valid; choose one of {list(CLAIMS)}")
-    paper = {row.label: row.paper for row in grid_rows(table, profile)}
+    if claims is None:
+        if table not in CLAIMS:
+            raise ValueError(f"table={table!r} is not valid; choose one of {list(CLAIMS)}")
+        claims = CLAIMS[table]
+        paper = {row.label: row.paper for row in grid_rows(table, profile)}
+    paper = paper or {}
     rows = []
-    for claim in CLAIMS[table]:
+    for claim in claims:
         if claim.better not in results or claim.worse not in results:
             continue
         d = paired_bootstrap(results[claim.better], results[claim.worse], claim.metric,
                              resamples=resamples, seed=seed, level=level)
-        better, worse = paper[claim.better].get(claim.metric), paper[claim.worse].get(claim.metric)
+        better = paper.get(claim.better, {}).get(claim.metric)
+        worse = paper.get(claim.worse, {}).get(claim.metric)
         rows.append({"claim": claim.text, "metric": claim.metric,
-                     "paper": None if better is None else round(better - worse, 4),
+                     "paper": (None if better is None or worse is None
+                               else round(better - worse, 4)),
                      "ours": round(d.difference, 4), "low": round(d.low, 4),
                      "high": round(d.high, 4), "p_value": round(d.p_value, 4),
                      "verdict": claim_verdict(d)})
@@ -131,9 +140,12 @@ def claims_table(results: Mapping[str, Sequence[dict]], table: str, *, profile: 
 
 
 def reseed_table(results: Mapping[str, Sequence[dict]], table: str, *, profile: str,
+                 claims: Sequence[Claim] | None = None,
+                 paper: Mapping[str, Mapping[str, float]] | None = None,
                  seed: int = 0, resamples: int = 2000, level: float = LEVEL) -> pd.DataFrame:
-    """Does each of the paper's claims in ``table`` survive a reseed? Its verdict on seed
-    ``seed``'s runs alone beside its verdict on every stored seed.
+    """Does each of the paper's claims in ``table`` (or ``claims``: see ``claims_table``)
+    survive a reseed? Its verdict on seed ``seed``'s runs alone beside its verdict on every
+    stored seed.
 
     Columns: ``table, claim, metric, paper``, then for ``one seed`` and ``all seeds`` the
     difference with its interval (one cell), the p-value and the verdict, the seeds behind the
@@ -141,11 +153,13 @@ def reseed_table(results: Mapping[str, Sequence[dict]], table: str, *, profile: 
     """
     first = {label: [r for r in runs if r["config"]["seed"] == seed]
              for label, runs in results.items()}
-    one = claims_table({k: v for k, v in first.items() if v}, table, profile=profile,
-                       resamples=resamples, level=level).set_index("claim")
-    every = claims_table(results, table, profile=profile, resamples=resamples, level=level)
+    kw = {"profile": profile, "claims": claims, "paper": paper, "resamples": resamples,
+          "level": level}
+    one = claims_table({k: v for k, v in first.items() if v}, table, **kw).set_index("claim")
+    every = claims_table(results, table, **kw)
     counts = {c.text: f"{len(results[c.better])} / {len(results[c.worse])}"
-              for c in CLAIMS[table] if c.better in results and c.worse in results}
+              for c in (CLAIMS[table] if claims is None else claims)
+              if c.better in results and c.worse in results}
     rows = []
     for row in every.to_dict("records"):
         before = one.loc[row["claim"]] if row["claim"] in one.index else None

@@ -38,6 +38,7 @@ from minbert_lab.study.extensions import (
     training_plan,
 )
 from minbert_lab.study.figures import batch_composition, curves
+from minbert_lab.study.headline import headline
 from minbert_lab.study.paper_tables import PaperTable, claims_over_seeds, paper_table
 from minbert_lab.study.recipe_section import (
     one_against_three,
@@ -69,6 +70,7 @@ __all__ = [
     "dropout_elsewhere",
     "extensions_study",
     "gradient_conflict",
+    "headline",
     "label_distribution",
     "one_against_three",
     "paper_table",

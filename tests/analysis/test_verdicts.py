@@ -13,6 +13,7 @@ from minbert_lab.analysis.class_balance import recall_frame
 from minbert_lab.analysis.verdicts import (
     CONTRADICTED,
     REPRODUCED,
+    Claim,
     balance_reading,
     claims_reading,
     claims_table,
@@ -192,3 +193,19 @@ def test_a_verdict_on_one_seed_can_flip_when_more_seeds_land():
     assert smart["seed 0"].startswith("+0.600 [")  # the difference and its interval, one cell
     lines = reseed_lines(reseed)
     assert lines and "1 of 2 verdicts on seed 0 alone held" in lines[0]
+
+
+def test_claims_of_our_own_are_tested_like_the_papers(table1_runs):
+    """Given its own claims (and their rows' numbers to show beside), the table tests them
+    with the same bootstrap and vocabulary; a claim with a side not stored is left out."""
+    claims = [Claim(SMART, PLAIN, "sst_acc", "SMART beats plain"),
+              Claim(PLAIN, L2, "sst_acc", "plain beats L2"),
+              Claim(PLAIN, "not stored", "sst_acc", "left out")]
+    table = claims_table(table1_runs, "ours", profile="smoke", claims=claims,
+                         paper={SMART: {"sst_acc": 0.6}, PLAIN: {"sst_acc": 0.5}},
+                         resamples=300)
+    assert table["claim"].tolist() == ["SMART beats plain", "plain beats L2"]
+    assert table["verdict"].tolist() == [REPRODUCED, REPRODUCED]
+    assert table["paper"].tolist()[0] == pytest.approx(0.1) and pd.isna(table["paper"][1])
+    reseed = reseed_table(table1_runs, "ours", profile="smoke", claims=claims, resamples=300)
+    assert reseed["held"].tolist() == ["held", "held"] and set(reseed["table"]) == {"ours"}

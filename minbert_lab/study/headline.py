@@ -1,0 +1,147 @@
+"""The study in one table, as the README shows it: the paper's number, our seed 0 and our mean
+over the stored seeds for each headline result, then the claims that matter most, each on
+seed 0 alone and on every stored seed, by the verdict test.
+
+``make study`` (all-data) saves it as ``figures/all-data/headline.md``, and ``readme_block``
+writes that file into the README between its headline markers, so the README follows the
+committed results as seeds land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from minbert_lab.analysis.verdicts import CLAIMS, Claim, reseed_table
+from minbert_lab.experiments.grids import grid_rows
+from minbert_lab.experiments.recipe import PAPER_BEST, REFERENCES
+from minbert_lab.experiments.zero_shot import zero_shot
+from minbert_lab.metrics import METRIC_OF
+from minbert_lab.stats.significance import t_interval
+from minbert_lab.study.recipe_section import (
+    FAIR_SINGLE,
+    ONE_MODEL,
+    SINGLE_TASK,
+    RecipeRuns,
+    fair_single_task_runs,
+)
+from minbert_lab.study.runs import grid_results
+from minbert_lab.study.section import Section
+from minbert_lab.study.settings import StudySettings
+
+BEST_OF_TABLE4 = "Table 4, our best of the paper's rows"
+PAPER_BEST_ROW = f"Table 4, the paper's best config ({PAPER_BEST})"
+OUR_RUN_OF_PAPER_BEST = f"our run of the paper's best config ({PAPER_BEST})"
+# Our own claims about the study's question, tested like the paper's.
+QUESTION_CLAIMS = (
+    Claim(ONE_MODEL, SINGLE_TASK, "score",
+          "the recipe beats the three single-task references"),
+    Claim(ONE_MODEL, FAIR_SINGLE, "score",
+          "the recipe beats itself trained on one task at a time"),
+    Claim(ONE_MODEL, OUR_RUN_OF_PAPER_BEST, "score",
+          "the recipe beats the paper's best config"),
+)
+
+
+def headline(study: StudySettings, recipe: RecipeRuns) -> Section:
+    """The headline results (``headline``) and claims (``headline-claims``) of a study."""
+    table4 = {label: runs for label, runs in grid_results(study, "4").items() if runs}
+    paper4 = {row.label: row.paper for row in grid_rows("4", study.profile, 0, study.checkpoint)}
+    numbers = _numbers(study, recipe, table4, paper4)
+    numbers.attrs["caption"] = (
+        f"The paper's number, ours on seed {study.seeds[0]}, and ours as the mean over the "
+        "stored seeds with its 95% Student-t interval (a single seed has none). The paper: "
+        "bert-base, 15 epochs, GPU. " + study.caption_note())
+    results = {**table4, ONE_MODEL: recipe.recipe, SINGLE_TASK: recipe.single_task(),
+               FAIR_SINGLE: fair_single_task_runs(study), OUR_RUN_OF_PAPER_BEST: table4.get(
+                   PAPER_BEST, [])}
+    results = {label: runs for label, runs in results.items() if runs}
+    claims = pd.concat([
+        reseed_table(results, "4", profile=study.profile, claims=CLAIMS["4"][:1],
+                     paper=paper4, seed=study.seeds[0]),
+        reseed_table(results, "ours", profile=study.profile, claims=QUESTION_CLAIMS,
+                     seed=study.seeds[0])], ignore_index=True)
+    claims.attrs["caption"] = (
+        "Each claim on seed 0 alone and on every stored seed (column seeds: runs behind each "
+        "side), by the verdict test (seeds and dev examples resampled together; RESULTS.md, "
+        "\"How a verdict is tested\"). A claim with a side not stored yet is left out.")
+    return Section(tables=[("headline", numbers), ("headline-claims", claims)])
+
+
+def _numbers(study: StudySettings, recipe: RecipeRuns, table4: dict[str, list[dict]],
+             paper4: dict[str, dict[str, float]]) -> pd.DataFrame:
+    scored = {label: _mean(runs, "score") for label, runs in table4.items() if label in paper4}
+    rows = []
+    if PAPER_BEST in table4:
+        rows.append(_row(PAPER_BEST_ROW, "score", paper4[PAPER_BEST].get("score"),
+                         table4[PAPER_BEST], study.seeds[0]))
+    if scored:
+        best = max(scored, key=scored.get)
+        rows.append(_row(f"{BEST_OF_TABLE4} ({best})", "score", paper4[best].get("score"),
+                         table4[best], study.seeds[0]))
+    for label, runs in [(ONE_MODEL, recipe.recipe), (SINGLE_TASK, recipe.single_task()),
+                        (FAIR_SINGLE, fair_single_task_runs(study))]:
+        if runs:
+            rows.append(_row(label, "score", None, runs, study.seeds[0]))
+    for task, (grid, label) in REFERENCES.items():
+        metric = METRIC_OF[task]
+        paper = next(r.paper for r in grid_rows(grid, study.profile, 0, study.checkpoint)
+                     if r.label == label)
+        runs = grid_results(study, grid).get(label, [])
+        if runs:
+            rows.append(_row(f"Table {grid}, {label}", metric, paper.get(metric), runs,
+                             study.seeds[0]))
+    for task in ("sts", "para"):
+        result = zero_shot(task, profile=study.profile, checkpoint=study.checkpoint,
+                           data_dir=study.data_dir, runs_dir=study.runs_dir)
+        value = result["metrics"][METRIC_OF[task]]
+        rows.append({"result": "zero-shot: the checkpoint's mean-pooled cosine, no training",
+                     "metric": METRIC_OF[task], "paper": None, "ours, seed 0": f"{value:.3f}",
+                     "ours, over seeds": f"{value:.3f}", "seeds": "no seed"})
+    return pd.DataFrame(rows)
+
+
+def _row(label: str, metric: str, paper: float | None, runs: Sequence[dict],
+         first_seed: int) -> dict:
+    first = [r for r in runs if r["config"]["seed"] == first_seed]
+    mean, low, high = t_interval([r["metrics"][metric] for r in runs])
+    interval = "" if pd.isna(low) else f" [{low:.3f}, {high:.3f}]"
+    return {"result": label, "metric": metric,
+            "paper": None if paper is None else f"{paper:.3f}",
+            "ours, seed 0": f"{first[0]['metrics'][metric]:.3f}" if first else "not stored",
+            "ours, over seeds": f"{mean:.3f}{interval}", "seeds": str(len(runs))}
+
+
+def _mean(runs: Sequence[dict], metric: str) -> float:
+    return sum(r["metrics"][metric] for r in runs) / len(runs)
+
+
+README_START = ("<!-- headline: make study writes this block from figures/all-data/headline.md "
+                "and headline-claims.md; do not edit it here -->")
+README_END = "<!-- /headline -->"
+HEADLINE_FILES = ("headline.md", "headline-claims.md")
+
+
+def readme_block(figures_dir: Path) -> str:
+    """The README's headline block: the saved headline tables with their captions."""
+    return "\n".join((Path(figures_dir) / name).read_text().strip() + "\n"
+                     for name in HEADLINE_FILES)
+
+
+def sync_readme(readme: Path, figures_dir: Path) -> bool:
+    """Writes ``readme_block(figures_dir)`` between the README's headline markers; returns
+    whether the README changed (``False`` too when it has no markers or the tables are not
+    saved)."""
+    text = Path(readme).read_text()
+    if README_START not in text or README_END not in text or not all(
+            (Path(figures_dir) / name).is_file() for name in HEADLINE_FILES):
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = f"{head}{README_START}\n{readme_block(figures_dir)}{README_END}{tail}"
+    if new == text:
+        return False
+    Path(readme).write_text(new)
+    return True

@@ -1,0 +1,54 @@
+"""The study in one table: the README's headline block is the committed one, rewritten only
+between its markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from minbert_lab.analysis.recipe import combined_single_task
+from minbert_lab.study.headline import (
+    HEADLINE_FILES,
+    README_END,
+    README_START,
+    readme_block,
+    sync_readme,
+)
+from minbert_lab.study.settings import committed_figures, repo_root
+
+ROOT = repo_root(Path(__file__))
+
+
+def test_the_readme_shows_the_committed_headline() -> None:
+    """What `make study` writes into the README is what the committed figures say: a result
+    that lands and the figures made again change both, or this fails."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split(README_START, 1)[1].split(README_END, 1)[0]
+    assert block == "\n" + readme_block(committed_figures(ROOT, "all-data"))
+    assert "ours, over seeds" in block and "the recipe beats the three single-task" in block
+
+
+def test_sync_rewrites_only_between_the_markers(tmp_path: Path) -> None:
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for name in HEADLINE_FILES:
+        (figures / name).write_text(f"| {name} |\n\ncaption\n")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n\n{README_START}\nold table\n{README_END}\n\nafter\n")
+    assert sync_readme(readme, figures)
+    text = readme.read_text()
+    assert text.startswith("intro\n\n") and text.endswith(f"{README_END}\n\nafter\n")
+    assert "old table" not in text and "| headline.md |" in text
+    assert "| headline-claims.md |" in text
+    assert not sync_readme(readme, figures)  # already in sync: nothing written
+    readme.write_text("no markers\n")
+    assert not sync_readme(readme, figures) and readme.read_text() == "no markers\n"
+
+
+def test_three_single_task_models_of_one_seed_carry_it() -> None:
+    runs = {task: {"config": {"seed": 2}, "metrics": {metric: 0.5},
+                   "predictions": {task: {}}, "timings": {"train_seconds": 1.0}}
+            for task, metric in (("sst", "sst_acc"), ("para", "para_acc"),
+                                 ("sts", "sts_pearson"))}
+    assert combined_single_task(runs)["config"] == {"seed": 2}
+    runs["sts"]["config"] = {"seed": 1}
+    assert "config" not in combined_single_task(runs)
