@@ -25,6 +25,7 @@ import io
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipywidgets as W
 import pandas as pd
@@ -48,6 +49,9 @@ from minbert_lab.experiments.grids import L2_WEIGHT, table4_base_tasks
 from minbert_lab.experiments.store import RunStore
 from minbert_lab.experiments.tables import profile_note
 from minbert_lab.plots.curves import plot_training_curves
+
+if TYPE_CHECKING:
+    from minbert_lab.study.settings import StudySettings
 
 LOSS_TITLES = {"cross_entropy": "cross-entropy",
                "weighted_cross_entropy": "class-weighted cross-entropy",
@@ -163,6 +167,15 @@ class AblationExplorer:
                          shared_trunk=shared, seed=int(self.seed.value))
 
     # ------------------------------------------------------------------ the Run callback
+
+    @classmethod
+    def from_study(cls, study: StudySettings) -> AblationExplorer:
+        """The explorer on a study's profile, checkpoint, data, run cache and first seed."""
+        explorer = cls(profile=study.profile, checkpoint=study.checkpoint,
+                       data_dir=study.data_dir, runs_dir=study.runs_dir,
+                       progress=study.progress)
+        explorer.seed.value = study.seeds[0]
+        return explorer
 
     def run(self, *, load_only: bool = False) -> dict | None:
         """Trains (or loads) the configuration, then fills ``status``, ``summary`` and ``curves``.

@@ -135,8 +135,8 @@ question
 
 # %%
 over_seeds = claims_over_seeds(study, recipe)
-study.save_table(over_seeds, "claims-over-seeds")
-display(over_seeds, Markdown(over_seeds.attrs["caption"]))
+over_seeds.save(study)
+over_seeds
 
 # %% [markdown]
 # ## The study in one table

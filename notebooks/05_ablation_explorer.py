@@ -45,10 +45,7 @@ study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEE
 display(Markdown(banner(study)))
 
 # %%
-explorer = AblationExplorer(profile=study.profile, checkpoint=study.checkpoint,
-                            data_dir=study.data_dir, runs_dir=study.runs_dir,
-                            progress=study.progress)
-explorer.seed.value = study.seeds[0]
+explorer = AblationExplorer.from_study(study)
 explorer
 
 # %% [markdown]

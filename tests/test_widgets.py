@@ -143,3 +143,13 @@ def test_real_smoke_run_then_instant_reload(data_dir: Path, tmp_path: Path):
     explorer.run_button.click()
     assert explorer.result["cached"] is True
     assert "loaded from the run cache" in explorer.status.value
+
+
+def test_the_explorer_opens_on_a_studys_settings_and_first_seed(tmp_path):
+    from minbert_lab.study.settings import StudySettings
+
+    study = StudySettings.from_env(profile="smoke", seeds=[3, 4], root=tmp_path)
+    explorer = AblationExplorer.from_study(study)
+    assert explorer.profile.value == "smoke" and explorer.seed.value == 3
+    assert (explorer.data_dir, explorer.runs_dir) == (study.data_dir, study.runs_dir)
+    assert explorer.config().seed == 3

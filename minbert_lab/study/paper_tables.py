@@ -31,6 +31,7 @@ from minbert_lab.plots.intervals import plot_intervals
 from minbert_lab.stats.significance import seed_summary
 from minbert_lab.study.recipe_section import RecipeRuns, with_recipe, with_zero_shot
 from minbert_lab.study.runs import dropout_table, grid_results, run_table
+from minbert_lab.study.section import Section
 from minbert_lab.study.settings import StudySettings
 
 # The pair task whose zero-shot reference row a table gets.
@@ -109,11 +110,11 @@ def _intervals(study: StudySettings, name: str, results: dict[str, list[dict]]) 
                           paper={row.label: row.paper for row in rows})
 
 
-def claims_over_seeds(study: StudySettings, recipe: RecipeRuns | None = None) -> pd.DataFrame:
+def claims_over_seeds(study: StudySettings, recipe: RecipeRuns | None = None) -> Section:
     """Single seed -> all seeds: every claim of the paper's Tables 1-4 (and, given the recipe's
     runs, its section-5 claims about multitask learning, for the paper's best config against
     the single-task references), its verdict on seed 0 beside its verdict on every stored seed
-    (``analysis.verdicts.reseed_table``)."""
+    (``analysis.verdicts.reseed_table``): the table ``claims-over-seeds``."""
     first = study.seeds[0]
     frames = []
     for name in ("1", "2", "3", "4"):
@@ -127,7 +128,7 @@ def claims_over_seeds(study: StudySettings, recipe: RecipeRuns | None = None) ->
         f"{', '.join(map(str, study.seeds))}; column seeds: runs behind the better / worse "
         "side), by the verdict test of stats.significance (seeds and dev examples resampled "
         "together); held: the verdict did not change. " + study.caption_note())
-    return frame
+    return Section(tables=[("claims-over-seeds", frame)])
 
 
 def _section5_over_seeds(recipe: RecipeRuns, seed: int) -> pd.DataFrame:
