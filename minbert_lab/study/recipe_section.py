@@ -177,17 +177,24 @@ ENSEMBLE = "ensemble: the recipe's seeds averaged"
 SINGLE_TASK_GRIDS = {"sst": "1", "para": "2", "sts": "3"}
 
 
-def one_against_three(study: StudySettings) -> Section:
-    """The study's question: does one multitask model beat three single-task models? The
-    recipe over its seeds beside the recipe trained on each task alone (same heads, schedule
-    and epochs: the fair comparison), the best single-task rows of Tables 1-3 (by mean over
-    the study's seeds), an ensemble of the recipe's seeds and the paper's best; then the
-    recipe against each three-model system by the verdict test. A system with no stored run
-    yet is left out and named."""
-    kw = {"data_dir": study.data_dir, "runs_dir": study.runs_dir, "progress": study.progress,
-          "stored_only": not study.train}
+@dataclass
+class OneAgainstThree:
+    """The systems of the study's question, as stored runs (``one_against_three_runs``)."""
+
+    results: dict[str, list[dict]]  # label -> runs, one per seed; systems with none left out
+    best: dict[str, str | None]  # task -> the label of its best single-task row
+    missing: list[str]  # the systems with no stored run yet
+    notes: list[str]  # why a system is missing, where it is not just untrained
+
+
+def one_against_three_runs(study: StudySettings) -> OneAgainstThree:
+    """The recipe over its seeds, the recipe trained on each task alone (same heads, schedule
+    and epochs: the fair comparison), the best single-task rows of Tables 1-3 (by mean over the
+    study's seeds) and an ensemble of the recipe's seeds: run or loaded (loaded only in a study
+    that does not train)."""
     recipe = run_seeds({ONE_MODEL: recipe_config(study.profile, checkpoint=study.checkpoint)},
-                       RECIPE_SEEDS, **kw)[ONE_MODEL]
+                       RECIPE_SEEDS, data_dir=study.data_dir, runs_dir=study.runs_dir,
+                       progress=study.progress, stored_only=not study.train)[ONE_MODEL]
     best = {task: _best_row(study, grid, METRIC_OF[task])
             for task, grid in SINGLE_TASK_GRIDS.items()}
     results = {ONE_MODEL: recipe, FAIR_SINGLE: fair_single_task_runs(study),
@@ -198,7 +205,17 @@ def one_against_three(study: StudySettings) -> Section:
     except ValueError as err:
         notes.append(f"No ensemble row: {err}")
     missing = [label for label, runs in results.items() if not runs]
-    results = {label: runs for label, runs in results.items() if runs}
+    return OneAgainstThree({label: runs for label, runs in results.items() if runs},
+                           {task: label for task, (label, _) in best.items()}, missing, notes)
+
+
+def one_against_three(study: StudySettings) -> Section:
+    """The study's question: does one multitask model beat three single-task models? The
+    systems of ``one_against_three_runs`` beside the paper's best, then the recipe against
+    each three-model system by the verdict test. A system with no stored run yet is left out
+    and named."""
+    question = one_against_three_runs(study)
+    results = question.results
     summary = recipe_summary(results, paper=paper_best_numbers(study))
     comparisons = (recipe_comparisons(ONE_MODEL, {k: v for k, v in results.items()
                                                   if k != ENSEMBLE})
@@ -206,17 +223,16 @@ def one_against_three(study: StudySettings) -> Section:
     note = study.caption_note()
     summary.attrs["caption"] = (
         "One model against three: means over the stored seeds with 95% Student-t intervals "
-        f"(best single-task rows: {', '.join(f'{t} {b[0]}' for t, b in best.items() if b[0])})"
-        + (f"; not run yet: {', '.join(missing)}" if missing else "")
-        + "".join(f". {n}" for n in notes) + f". {note}")
+        f"(best single-task rows: {', '.join(f'{t} {b}' for t, b in question.best.items() if b)})"
+        + (f"; not run yet: {', '.join(question.missing)}" if question.missing else "")
+        + "".join(f". {n}" for n in question.notes) + f". {note}")
     if len(comparisons):
         comparisons.attrs["caption"] = (
             "The recipe minus each three-model system, by the verdict test (seeds and dev "
             "examples resampled together).")
-    reading = " ".join(notes) or ""
     return Section(tables=[("one-against-three", summary)]
                    + ([("one-against-three-tests", comparisons)] if len(comparisons) else []),
-                   reading=reading)
+                   reading=" ".join(question.notes))
 
 
 def fair_single_task_runs(study: StudySettings) -> list[dict]:
