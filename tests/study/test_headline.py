@@ -3,13 +3,20 @@ between its markers."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pytest
+
+import minbert_lab.training.loop as loop
 from minbert_lab.analysis.recipe import combined_single_task
+from minbert_lab.experiments.tables import to_markdown
+from minbert_lab.study import StudySettings, recipe_runs
 from minbert_lab.study.headline import (
     HEADLINE_FILES,
     README_END,
     README_START,
+    headline,
     readme_block,
     sync_readme,
 )
@@ -25,6 +32,24 @@ def test_the_readme_shows_the_committed_headline() -> None:
     block = readme.split(README_START, 1)[1].split(README_END, 1)[0]
     assert block == "\n" + readme_block(committed_figures(ROOT, "all-data"))
     assert "ours, over seeds" in block and "the recipe beats the three single-task" in block
+
+
+def _no_training(*args, **kwargs):
+    raise AssertionError("a stored run trained again")
+
+
+def test_the_committed_headline_comes_from_the_committed_results(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `make study` writes on a fresh clone (no runs/, no training) is the committed
+    headline, to the character."""
+    monkeypatch.setattr(loop, "train", _no_training)
+    study = StudySettings.from_env(profile="all-data", root=ROOT)
+    study = dataclasses.replace(study, data_dir=data_dir, runs_dir=tmp_path / "runs",
+                                progress=False, train=False)
+    section = headline(study, recipe_runs(study))
+    figures = committed_figures(ROOT, "all-data")
+    for name, table in section.tables:
+        assert to_markdown(table) == (figures / f"{name}.md").read_text(), name
 
 
 def test_sync_rewrites_only_between_the_markers(tmp_path: Path) -> None:
