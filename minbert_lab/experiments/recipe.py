@@ -51,8 +51,20 @@ def fair_single_task_config(task: str, profile: str = "all-data", *, seed: int =
     """The recipe's own config trained on ``task`` alone: same head, schedule and epochs. It
     keeps its outputs on the training set: it is also ``task``'s teacher when the recipe
     distils (``RunConfig.distill``)."""
-    recipe = recipe_config(profile, seed=seed, checkpoint=checkpoint)
-    return dataclasses.replace(recipe, tasks={task: recipe.tasks[task]}, train_outputs=True)
+    return single_task_of(recipe_config(profile, seed=seed, checkpoint=checkpoint), task)
+
+
+# The fields that only mean something with several tasks, at their single-task values: a
+# multitask config trained on one task leaves them there (a distilling config would be its own
+# teacher; a private top layer names a task the run may not have).
+MULTITASK_ONLY = {"distill": "none", "private_top_layer": "none", "ordering": Ordering()}
+
+
+def single_task_of(multitask: RunConfig, task: str) -> RunConfig:
+    """``multitask``'s config trained on ``task`` alone (its head, loss, regulariser, schedule
+    and epochs), keeping its training-set outputs (a teacher's)."""
+    return dataclasses.replace(multitask, tasks={task: multitask.tasks[task]},
+                               train_outputs=True, **MULTITASK_ONLY)
 
 
 def teacher_configs(config: RunConfig) -> dict[str, RunConfig]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import minbert_lab.experiments.queue as queue
+from minbert_lab.config import Ordering
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.queue import (
     PLANS,
@@ -15,7 +16,11 @@ from minbert_lab.experiments.queue import (
     run_queue,
     seeds_plan,
 )
-from minbert_lab.experiments.recipe import fair_single_task_config, recipe_config
+from minbert_lab.experiments.recipe import (
+    fair_single_task_config,
+    recipe_config,
+    single_task_of,
+)
 
 
 def test_the_seed_plan_at_seed_0_is_exactly_the_committed_seed_0_study(data_dir: Path) -> None:
@@ -44,6 +49,20 @@ def test_a_fair_single_task_model_is_the_recipe_on_one_task() -> None:
         assert alone.train_outputs  # it is also the task's teacher (distill)
         assert dataclasses.replace(alone, tasks=recipe.tasks, train_outputs=False) == recipe
     assert len(PLANS["single-task"]()) == 9
+
+
+def test_a_recipe_with_multitask_levers_on_one_task_drops_them() -> None:
+    """A final recipe that distils, has a private SST layer and samples by temperature has
+    the same fair single-task models as the plain one (none of that means anything on one
+    task, and a private SST layer is invalid without SST); its epochs and task settings
+    carry over."""
+    plain = recipe_config(seed=1)
+    levers = dataclasses.replace(plain, distill="all", private_top_layer="sst",
+                                 ordering=Ordering("proportional", temperature=4 / 3))
+    for task in ("sst", "para", "sts"):
+        assert single_task_of(levers, task) == fair_single_task_config(task, seed=1)
+    longer = dataclasses.replace(plain, epochs=4)
+    assert single_task_of(longer, "sst").epochs == 4
 
 
 def test_the_queue_trains_only_the_missing_runs_in_order(
