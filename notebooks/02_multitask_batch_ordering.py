@@ -41,6 +41,7 @@ from minbert_lab.study import (
     claims_over_seeds,
     curves,
     headline,
+    lever_screen_section,
     one_against_three,
     paper_table,
     recipe_runs,
@@ -137,6 +138,18 @@ question
 over_seeds = claims_over_seeds(study, recipe)
 over_seeds.save(study)
 over_seeds
+
+# %% [markdown]
+# ## The lever screen
+#
+# Candidate levers for the question above, each added to the recipe at one seed in bf16 (a
+# screen: it picks the levers worth three fp32 seeds, and is trained by `python -m minbert_lab
+# queue levers`, never by this notebook).
+
+# %%
+screen = lever_screen_section(study)
+screen.save(study)
+screen
 
 # %% [markdown]
 # ## The study in one table

@@ -87,20 +87,42 @@ def ablation_table(recipe_run: dict, without: Mapping[str, dict], *, resamples: 
         recipe_run: the recipe's run with the seed the ablations used.
         without: ``"without <lever>"`` -> that run.
     """
-    rows = []
-    for label, run in without.items():
-        d = paired_bootstrap([recipe_run], [run], "score", resamples=resamples, level=level)
-        row = {"lever": label.removeprefix("without "), "score gain": round(d.difference, 4),
-               "low": round(d.low, 4), "high": round(d.high, 4),
-               "p_value": round(d.p_value, 4),
-               "verdict": NOT_SIGNIFICANT if not d.significant else
-               ("helps" if d.difference > 0 else "hurts")}
-        for task, metric in METRIC_OF.items():
-            row[f"{task} gain"] = round(recipe_run["metrics"][metric] - run["metrics"][metric], 4)
-        mine, theirs = (r["timings"]["train_seconds"] for r in (recipe_run, run))
-        row["train minutes with"], row["without"] = round(mine / 60, 1), round(theirs / 60, 1)
-        row["time cost"] = f"{mine / theirs:.2f}x"
-        rows.append(row)
+    return _lever_frame([_lever_row(label.removeprefix("without "), recipe_run, run,
+                                    resamples, level) for label, run in without.items()],
+                        resamples, level)
+
+
+def screen_table(recipe_run: dict, with_lever: Mapping[str, dict], *, resamples: int = 2000,
+                 level: float = LEVEL) -> pd.DataFrame:
+    """A lever screen: each run of the recipe with one lever added minus the recipe (same seed
+    and precision), in ``ablation_table``'s columns.
+
+    Args:
+        recipe_run: the recipe's run the screen compares with.
+        with_lever: ``"with <lever>"`` -> that run.
+    """
+    return _lever_frame([_lever_row(label.removeprefix("with "), run, recipe_run, resamples,
+                                    level) for label, run in with_lever.items()],
+                        resamples, level)
+
+
+def _lever_row(lever: str, with_run: dict, without_run: dict, resamples: int,
+               level: float) -> dict:
+    d = paired_bootstrap([with_run], [without_run], "score", resamples=resamples, level=level)
+    row = {"lever": lever, "score gain": round(d.difference, 4), "low": round(d.low, 4),
+           "high": round(d.high, 4), "p_value": round(d.p_value, 4),
+           "verdict": NOT_SIGNIFICANT if not d.significant else
+           ("helps" if d.difference > 0 else "hurts")}
+    for task, metric in METRIC_OF.items():
+        row[f"{task} gain"] = round(with_run["metrics"][metric] - without_run["metrics"][metric],
+                                    4)
+    mine, theirs = (r["timings"]["train_seconds"] for r in (with_run, without_run))
+    row["train minutes with"], row["without"] = round(mine / 60, 1), round(theirs / 60, 1)
+    row["time cost"] = f"{mine / theirs:.2f}x"
+    return row
+
+
+def _lever_frame(rows: list[dict], resamples: int, level: float) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame.attrs.update(level=level, resamples=resamples)
     return frame

@@ -1,0 +1,61 @@
+"""The lever screen of the study's question: the recipe with each candidate lever added
+(``experiments.recipe.CANDIDATE_LEVERS``), one seed each, in the screen's precision, against
+the recipe in that precision. It picks the levers worth three fp32 seeds; it is not itself a
+verdict on any of them.
+
+The screen is trained by ``python -m minbert_lab queue levers``, never by a notebook: this
+section only reads the stored runs.
+"""
+
+from __future__ import annotations
+
+from minbert_lab.analysis.recipe import screen_table
+from minbert_lab.durations import duration
+from minbert_lab.experiments.queue import estimated_seconds, lever_screen_plan
+from minbert_lab.experiments.recipe import RECIPE, SCREEN_PRECISION, lever_screen
+from minbert_lab.experiments.store import RunStore
+from minbert_lab.study.section import Section
+from minbert_lab.study.settings import StudySettings
+
+# A lever whose screen moves SST by this much or more is worth confirming even when the score
+# difference is not significant at one seed (SST is where the recipe loses to single-task).
+PROMISING_SST_GAIN = 0.01
+
+
+def lever_screen_section(study: StudySettings) -> Section:
+    """The stored screen runs as a table (``lever-screen``): each lever's gain over the recipe
+    on the score (with its interval and p-value, over the dev examples of one seed) and on
+    each task, and its training cost; a reading naming the levers worth confirming."""
+    seed = study.seeds[0]
+    configs = lever_screen(study.profile, seed=seed, checkpoint=study.checkpoint)
+    store = RunStore(study.data_dir, study.runs_dir)
+    stored = {label: result for label, config in configs.items()
+              if (result := store.load(config)) is not None}
+    baseline = stored.pop(RECIPE, None)
+    plan = lever_screen_plan(study.profile, (seed,), study.checkpoint)
+    todo = [config for _, config in plan if not store.has(config)]
+    if todo:
+        seconds = estimated_seconds(todo, store)
+        hint = (f"{len(todo)} of {len(plan)} screen runs not stored yet; `python -m minbert_lab "
+                "queue levers` trains them" + (f", roughly {duration(seconds)} at the stored "
+                                               "runs' fp32 pace (bf16 is faster on a CPU with "
+                                               "native bf16)" if seconds else ""))
+    else:
+        hint = ""
+    if baseline is None or not stored:
+        return Section(reading=f"*Lever screen: not run yet. {hint}.*")
+    table = screen_table(baseline, stored)
+    table.attrs["caption"] = (
+        f"Lever screen: the recipe with one lever added minus the recipe, both seed {seed} in "
+        f"{SCREEN_PRECISION} (a screen, not a verdict: one seed, and {SCREEN_PRECISION} "
+        "numbers do not compare with the fp32 tables); score gain by the paired bootstrap "
+        "over the dev examples; per-task gains are differences of one run; training minutes "
+        "as each run timed itself. " + (f"{hint}. " if hint else "") + study.caption_note())
+    helps = table[table["verdict"] == "helps"]["lever"].tolist()
+    sst = table[table["sst gain"] >= PROMISING_SST_GAIN]["lever"].tolist()
+    promising = list(dict.fromkeys(helps + sst))
+    reading = ("**Worth three fp32 seeds:** " + "; ".join(promising) + " (a significant score "
+               f"gain on the screen's seed, or SST up by {PROMISING_SST_GAIN} or more)."
+               if promising else "**No lever is promising on the screen:** none raises the "
+               f"score significantly or SST by {PROMISING_SST_GAIN} or more.")
+    return Section(tables=[("lever-screen", table)], reading=reading)

@@ -1,0 +1,51 @@
+"""The lever screen section: reads the stored screen runs only, and names the promising levers."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from facts import says
+from fake_runs import MULTITASK, fake_result, with_predictions
+
+from minbert_lab.analysis.recipe import screen_table
+from minbert_lab.experiments.recipe import RECIPE, lever_screen
+from minbert_lab.experiments.store import RunStore
+from minbert_lab.study.lever_screen import lever_screen_section
+from minbert_lab.study.settings import StudySettings
+
+SST_LABELS = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]  # fake_runs' SST dev labels
+
+
+def _better_sst(result: dict) -> dict:
+    better = with_predictions(result, "sst", SST_LABELS)  # every SST example right
+    return {**better, "metrics": {**result["metrics"], "sst_acc": 1.0}}
+
+
+def test_a_lever_that_helps_is_named_and_the_missing_ones_are_counted(
+        data_dir: Path, tmp_path: Path) -> None:
+    study = StudySettings.from_env(profile="smoke", seeds=[0], root=tmp_path)
+    study = dataclasses.replace(study, data_dir=data_dir, runs_dir=tmp_path / "runs",
+                                train=False)
+    says(lever_screen_section(study).reading, "not run yet")
+    configs = lever_screen("smoke", seed=0, checkpoint=study.checkpoint)
+    store = RunStore(data_dir, study.runs_dir)
+    base = fake_result(MULTITASK)
+    store.save(configs[RECIPE], base)
+    store.save(configs["with 4 epochs"], _better_sst(base))
+    store.save(configs["with label smoothing 0.1 for SST"], base)
+    section = lever_screen_section(study)
+    (name, table), = section.tables
+    assert name == "lever-screen"
+    assert table["lever"].tolist() == ["4 epochs", "label smoothing 0.1 for SST"]
+    assert table["sst gain"].tolist() == [1.0 - base["metrics"]["sst_acc"], 0.0]
+    says(section.reading, "Worth three fp32 seeds:** 4 epochs (")
+    says(table.attrs["caption"], "screen runs not stored yet")
+
+
+def test_a_screen_gain_is_the_lever_minus_the_recipe() -> None:
+    base = fake_result(MULTITASK)
+    table = screen_table(base, {"with better SST": _better_sst(base)}, resamples=200)
+    row = table.iloc[0]
+    assert row["lever"] == "better SST" and row["score gain"] > 0 and row["sst gain"] > 0
+    assert row["time cost"] == "1.00x"
