@@ -9,10 +9,18 @@ section only reads the stored runs.
 
 from __future__ import annotations
 
+import numpy as np
+
+from minbert_lab.analysis.overview import train_labels
 from minbert_lab.analysis.recipe import screen_table
 from minbert_lab.durations import duration
 from minbert_lab.experiments.queue import estimated_seconds, lever_screen_plan
-from minbert_lab.experiments.recipe import RECIPE, SCREEN_PRECISION, lever_screen
+from minbert_lab.experiments.recipe import (
+    RECIPE,
+    SCREEN_PRECISION,
+    fair_single_task_config,
+    lever_screen,
+)
 from minbert_lab.experiments.store import RunStore
 from minbert_lab.study.section import Section
 from minbert_lab.study.settings import StudySettings
@@ -20,6 +28,9 @@ from minbert_lab.study.settings import StudySettings
 # A lever whose screen moves SST by this much or more is worth confirming even when the score
 # difference is not significant at one seed (SST is where the recipe loses to single-task).
 PROMISING_SST_GAIN = 0.01
+# An in-sample teacher this sure of its own training set gives soft labels close to the gold
+# one-hot ones, and teacher annealing little to learn from (BAM's teachers are in-sample too).
+NEAR_ONE_HOT = 0.85
 
 
 def lever_screen_section(study: StudySettings) -> Section:
@@ -42,8 +53,9 @@ def lever_screen_section(study: StudySettings) -> Section:
                                                "native bf16)" if seconds else ""))
     else:
         hint = ""
+    teacher = _sst_teacher_note(study, store, seed)
     if baseline is None or not stored:
-        return Section(reading=f"*Lever screen: not run yet. {hint}.*")
+        return Section(reading=f"*Lever screen: not run yet. {hint}.*" + teacher)
     table = screen_table(baseline, stored)
     table.attrs["caption"] = (
         f"Lever screen: the recipe with one lever added minus the recipe, both seed {seed} in "
@@ -58,4 +70,24 @@ def lever_screen_section(study: StudySettings) -> Section:
                f"gain on the screen's seed, or SST up by {PROMISING_SST_GAIN} or more)."
                if promising else "**No lever is promising on the screen:** none raises the "
                f"score significantly or SST by {PROMISING_SST_GAIN} or more.")
-    return Section(tables=[("lever-screen", table)], reading=reading)
+    return Section(tables=[("lever-screen", table)], reading=reading + teacher)
+
+
+def _sst_teacher_note(study: StudySettings, store: RunStore, seed: int) -> str:
+    """How sure the SST teacher is of its own training set, once it is stored: its accuracy
+    there and its mean top probability (near one-hot soft labels teach little)."""
+    teacher = store.load(fair_single_task_config("sst", study.profile, seed=seed,
+                                                 checkpoint=study.checkpoint))
+    if teacher is None or "sst" not in teacher.get("train_outputs", {}):
+        return ""
+    probabilities = np.asarray(teacher["train_outputs"]["sst"]["outputs"], float)
+    labels = train_labels("sst", study.data_dir, profile=study.profile,
+                          checkpoint=study.checkpoint)
+    accuracy = float((probabilities.argmax(1) == labels).mean())
+    top = float(probabilities.max(1).mean())
+    note = (f"\n\nThe SST teacher (the recipe on SST alone, seed {seed}) is right on "
+            f"{accuracy:.1%} of its own training set, with a mean top probability of {top:.2f}")
+    if accuracy > NEAR_ONE_HOT:
+        note += ("; its soft labels are close to the gold one-hot ones, so teacher annealing "
+                 "has little to add (out-of-fold teachers would be softer)")
+    return note + "."

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 from facts import says
 from fake_runs import MULTITASK, fake_result, with_predictions
 
+from minbert_lab.analysis.overview import train_labels
 from minbert_lab.analysis.recipe import screen_table
-from minbert_lab.experiments.recipe import RECIPE, lever_screen
+from minbert_lab.experiments.recipe import RECIPE, fair_single_task_config, lever_screen
 from minbert_lab.experiments.store import RunStore
 from minbert_lab.study.lever_screen import lever_screen_section
 from minbert_lab.study.settings import StudySettings
@@ -49,3 +51,18 @@ def test_a_screen_gain_is_the_lever_minus_the_recipe() -> None:
     row = table.iloc[0]
     assert row["lever"] == "better SST" and row["score gain"] > 0 and row["sst gain"] > 0
     assert row["time cost"] == "1.00x"
+
+
+def test_the_reading_says_how_sure_the_sst_teacher_is_of_its_training_set(
+        data_dir: Path, tmp_path: Path) -> None:
+    study = dataclasses.replace(StudySettings.from_env(profile="smoke", seeds=[0], root=tmp_path),
+                                data_dir=data_dir, runs_dir=tmp_path / "runs", train=False)
+    labels = train_labels("sst", data_dir, profile="smoke", checkpoint=study.checkpoint)
+    certain = np.eye(5)[labels]  # an in-sample teacher that is right and sure everywhere
+    teacher = {**fake_result({"sst": MULTITASK["sst"]}),
+               "train_outputs": {"sst": {"outputs": certain.tolist()}}}
+    RunStore(data_dir, study.runs_dir).save(
+        fair_single_task_config("sst", "smoke", seed=0, checkpoint=study.checkpoint), teacher)
+    reading = lever_screen_section(study).reading
+    says(reading, "right on 100.0% of its own training set, with a mean top probability of 1.00")
+    says(reading, "close to the gold one-hot ones")
