@@ -302,14 +302,15 @@ def execute_all(profile: str, out: Path | str, *, checkpoint: str = DEFAULT_CHEC
                 + (f"\n    {run.error}" if run.error else ""))
             runs.append(run)
     if all(run.ok for run in runs):
-        _sync_readme(Path(figures_dir), profile, log)
+        _sync_documents(Path(figures_dir), profile, log)
     return runs
 
 
-def _sync_readme(figures_dir: Path, profile: str, log: Callable[[str], None]) -> None:
-    """A run into a checkout's committed all-data figures rewrites that checkout's README
-    headline from them (``study.headline``), so the README follows the committed results."""
-    from minbert_lab.study.headline import sync_readme
+def _sync_documents(figures_dir: Path, profile: str, log: Callable[[str], None]) -> None:
+    """A run into a checkout's committed all-data figures rewrites that checkout's generated
+    Markdown blocks from them (``study.doc_blocks``), so README.md and RESULTS.md follow the
+    committed results."""
+    from minbert_lab.study.doc_blocks import sync_documents
     from minbert_lab.study.settings import committed_figures
 
     parents = figures_dir.resolve().parents
@@ -317,8 +318,8 @@ def _sync_readme(figures_dir: Path, profile: str, log: Callable[[str], None]) ->
         return
     checkout = parents[1]
     if profile == "all-data" and figures_dir.resolve() == committed_figures(checkout, profile):
-        if sync_readme(checkout / "README.md", figures_dir):
-            log(f"README.md: headline rewritten from {figures_dir}")
+        for name in sync_documents(checkout, figures_dir):
+            log(f"{name}: generated blocks rewritten from {figures_dir}")
 
 
 def build_parser() -> argparse.ArgumentParser:

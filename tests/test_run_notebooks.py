@@ -177,17 +177,16 @@ def test_an_error_or_a_hung_cell_fails_the_run_and_keeps_the_copy(tmp_path: Path
     ("quick", "figures/quick", False),
     ("all-data", "elsewhere/all-data", False),  # --figures-dir outside a checkout's figures/
 ])
-def test_a_run_into_committed_all_data_figures_rewrites_the_readme_headline(
+def test_a_run_into_committed_all_data_figures_rewrites_the_generated_blocks(
         tmp_path: Path, profile: str, where: str, rewritten: bool) -> None:
-    from minbert_lab.study.headline import HEADLINE_FILES, README_END, README_START
+    from minbert_lab.study.doc_blocks import END, start_marker
 
     figures = tmp_path / where
     figures.mkdir(parents=True)
-    for name in HEADLINE_FILES:
-        (figures / name).write_text(f"| {name} |\n")
+    (figures / "headline.md").write_text("| headline |\n")
     readme = figures.parents[1] / "README.md"
-    readme.write_text(f"{README_START}\nold\n{README_END}\n")
+    readme.write_text(f"{start_marker(['headline.md'])}\nold\n{END}\n")
     lines: list[str] = []
-    notebooks._sync_readme(figures, profile, lines.append)
+    notebooks._sync_documents(figures, profile, lines.append)
     assert ("old" not in readme.read_text()) == rewritten
     assert bool(lines) == rewritten

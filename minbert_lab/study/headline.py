@@ -2,15 +2,14 @@
 over the stored seeds for each headline result, then the claims that matter most, each on
 seed 0 alone and on every stored seed, by the verdict test.
 
-``make study`` (all-data) saves it as ``figures/all-data/headline.md``, and ``readme_block``
-writes that file into the README between its headline markers, so the README follows the
-committed results as seeds land.
+``make study`` (all-data) saves it as ``figures/all-data/headline.md`` and
+``headline-claims.md``, and writes them into the README's generated block
+(``study.doc_blocks``), so the README follows the committed results as seeds land.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
@@ -137,32 +136,3 @@ def _row(label: str, metric: str, paper: float | None, runs: Sequence[dict],
 
 def _mean(runs: Sequence[dict], metric: str) -> float:
     return sum(r["metrics"][metric] for r in runs) / len(runs)
-
-
-README_START = ("<!-- headline: make study writes this block from figures/all-data/headline.md "
-                "and headline-claims.md; do not edit it here -->")
-README_END = "<!-- /headline -->"
-HEADLINE_FILES = ("headline.md", "headline-claims.md")
-
-
-def readme_block(figures_dir: Path) -> str:
-    """The README's headline block: the saved headline tables with their captions."""
-    return "\n".join((Path(figures_dir) / name).read_text().strip() + "\n"
-                     for name in HEADLINE_FILES)
-
-
-def sync_readme(readme: Path, figures_dir: Path) -> bool:
-    """Writes ``readme_block(figures_dir)`` between the README's headline markers; returns
-    whether the README changed (``False`` too when it has no markers or the tables are not
-    saved)."""
-    text = Path(readme).read_text()
-    if README_START not in text or README_END not in text or not all(
-            (Path(figures_dir) / name).is_file() for name in HEADLINE_FILES):
-        return False
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    new = f"{head}{README_START}\n{readme_block(figures_dir)}{README_END}{tail}"
-    if new == text:
-        return False
-    Path(readme).write_text(new)
-    return True

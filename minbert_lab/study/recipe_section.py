@@ -102,6 +102,8 @@ def with_zero_shot(frame: pd.DataFrame, task: str, study: StudySettings) -> pd.D
            f"paper_{metric}": None, "epoch": None, "train_seconds": 0.0,
            "cached": result["cached"]}
     out = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+    if "seeds" in out:  # the zero-shot row has no seed count: keep the others whole numbers
+        out["seeds"] = out["seeds"].astype("Int64")
     out.attrs = dict(frame.attrs)
     return out
 
@@ -127,6 +129,8 @@ def with_recipe(frame: pd.DataFrame, recipe: list[dict]) -> pd.DataFrame:
     row["train_seconds"] = round(seconds if "seeds" in frame else seconds / len(recipe), 1)
     row["cached"] = all(r.get("cached", False) for r in recipe)
     out = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+    if "seeds" in out:  # the zero-shot row has no seed count: keep the others whole numbers
+        out["seeds"] = out["seeds"].astype("Int64")
     out.attrs = dict(frame.attrs)
     return out
 

@@ -1,5 +1,4 @@
-"""The study in one table: the README's headline block is the committed one, rewritten only
-between its markers."""
+"""The study in one table: the committed headline is what the committed results give."""
 
 from __future__ import annotations
 
@@ -12,26 +11,10 @@ import minbert_lab.training.loop as loop
 from minbert_lab.analysis.recipe import combined_single_task
 from minbert_lab.experiments.tables import to_markdown
 from minbert_lab.study import StudySettings, recipe_runs
-from minbert_lab.study.headline import (
-    HEADLINE_FILES,
-    README_END,
-    README_START,
-    headline,
-    readme_block,
-    sync_readme,
-)
+from minbert_lab.study.headline import headline
 from minbert_lab.study.settings import committed_figures, repo_root
 
 ROOT = repo_root(Path(__file__))
-
-
-def test_the_readme_shows_the_committed_headline() -> None:
-    """What `make study` writes into the README is what the committed figures say: a result
-    that lands and the figures made again change both, or this fails."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split(README_START, 1)[1].split(README_END, 1)[0]
-    assert block == "\n" + readme_block(committed_figures(ROOT, "all-data"))
-    assert "ours, over seeds" in block and "the recipe beats the three single-task" in block
 
 
 def _no_training(*args, **kwargs):
@@ -50,23 +33,6 @@ def test_the_committed_headline_comes_from_the_committed_results(
     figures = committed_figures(ROOT, "all-data")
     for name, table in section.tables:
         assert to_markdown(table) == (figures / f"{name}.md").read_text(), name
-
-
-def test_sync_rewrites_only_between_the_markers(tmp_path: Path) -> None:
-    figures = tmp_path / "figures"
-    figures.mkdir()
-    for name in HEADLINE_FILES:
-        (figures / name).write_text(f"| {name} |\n\ncaption\n")
-    readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n\n{README_START}\nold table\n{README_END}\n\nafter\n")
-    assert sync_readme(readme, figures)
-    text = readme.read_text()
-    assert text.startswith("intro\n\n") and text.endswith(f"{README_END}\n\nafter\n")
-    assert "old table" not in text and "| headline.md |" in text
-    assert "| headline-claims.md |" in text
-    assert not sync_readme(readme, figures)  # already in sync: nothing written
-    readme.write_text("no markers\n")
-    assert not sync_readme(readme, figures) and readme.read_text() == "no markers\n"
 
 
 def test_three_single_task_models_of_one_seed_carry_it() -> None:
