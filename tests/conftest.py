@@ -1,5 +1,6 @@
 """Shared fixtures: the data source named by DATA_SOURCE, prepared once per test session; one
-finished smoke run (``smoke_result``); and ``interrupt_at``, a Ctrl-C inside a training step.
+finished smoke run (``smoke_result``); ``interrupt_at``, a Ctrl-C inside a training step; and
+``forbid_training``, for tests that a stored run loads.
 The configs behind them are in ``smoke_configs.py``."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 from smoke_configs import MULTITASK_SMOKE
+
+import minbert_lab.training.loop as loop
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MIRROR = REPO.parent / "shared" / "data" / "cs224n"
@@ -91,3 +94,16 @@ def interrupt_at() -> Callable[[int], contextlib.AbstractContextManager[None]]:
             yield
 
     return interrupted
+
+
+@pytest.fixture
+def forbid_training(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call it, and from then on any training fails the test: what follows must load stored
+    runs."""
+    def forbid() -> None:
+        def train(*args, **kwargs):
+            raise AssertionError("a stored run trained again")
+
+        monkeypatch.setattr(loop, "train", train)
+
+    return forbid

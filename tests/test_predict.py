@@ -13,7 +13,6 @@ import pytest
 from facts import says
 
 import minbert_lab.predict as predict_module
-import minbert_lab.training.loop as loop
 from minbert_lab.cli import main
 from minbert_lab.config import RunConfig, default_task
 from minbert_lab.data.prepare import prepare
@@ -79,7 +78,8 @@ def small_test_source(mirror, tmp_path, monkeypatch) -> Path:
 
 @pytest.mark.slow
 def test_a_saved_smoke_run_predicts_its_own_dev_metrics(mirror, small_test_source, tmp_path,
-                                                        monkeypatch, capsys):
+                                                        monkeypatch, capsys,
+                                                        forbid_training):
     data = tmp_path / "data"
     prepare(str(mirror), data)  # predict() adds the test files to data/raw
     config = RunConfig(tasks={t: default_task(t) for t in ("sst", "para", "sts")},
@@ -96,10 +96,7 @@ def test_a_saved_smoke_run_predicts_its_own_dev_metrics(mirror, small_test_sourc
     says(err, "best: ", "trained")
     assert again["cached"] is False and again["metrics"] == first["metrics"]
 
-    def no_training(*args, **kwargs):
-        raise AssertionError("the saved model was trained again")
-
-    monkeypatch.setattr(loop, "train", no_training)  # now the folder holds this run's model
+    forbid_training()  # now the folder holds this run's model
     assert run_or_load(config, data_dir=data, runs_dir=tmp_path / "runs",
                        save_model=model)["cached"] is True
 

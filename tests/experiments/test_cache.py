@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from smoke_configs import SST_SMOKE
 
-import minbert_lab.training.loop as loop
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.store import RunStore
 
@@ -15,14 +15,11 @@ CONFIG = SST_SMOKE
 
 
 def test_second_call_loads_without_training(data_dir: Path, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                            forbid_training: Callable[[], None]) -> None:
     first = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False)
     assert first["cached"] is False
 
-    def no_training(*args, **kwargs):
-        raise AssertionError("a cached run trained again")
-
-    monkeypatch.setattr(loop, "train", no_training)
+    forbid_training()
     second = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path, progress=False)
     assert second["cached"] is True
     assert second["metrics"] == first["metrics"]

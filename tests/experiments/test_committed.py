@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -30,10 +31,6 @@ def committed_smoke(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "COMMITTED_PROFILES", ("smoke",))
 
 
-def _no_training(*args, **kwargs):
-    raise AssertionError("a stored run trained again")
-
-
 def test_slim_keeps_what_tables_and_figures_read() -> None:
     steps = [{"step": 0, "epoch": 0, "task": "sst", "loss": 1.234567},
              {"step": 0, "epoch": 0, "task": "sts", "loss": 2.0, "projected": 1}]
@@ -51,13 +48,13 @@ def test_slim_keeps_what_tables_and_figures_read() -> None:
 
 def test_a_committed_run_loads_on_a_fresh_clone_without_training(
         data_dir: Path, tmp_path: Path, committed_smoke: None,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        forbid_training: Callable[[], None]) -> None:
     results = tmp_path / "results"
     first = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "runs",
                         results_dir=results, progress=False)
     committed = results / "smoke" / f"{cache_key(CONFIG, data_dir)}.json"
     assert first["cached"] is False and committed.is_file()
-    monkeypatch.setattr(loop, "train", _no_training)
+    forbid_training()
     fresh = run_or_load(CONFIG, data_dir=data_dir, runs_dir=tmp_path / "empty-runs",
                         results_dir=results, progress=False)
     assert fresh["cached"] is True
@@ -92,13 +89,14 @@ def test_a_damaged_committed_result_is_refused(data_dir: Path, tmp_path: Path,
 
 
 def test_a_cached_run_of_a_committed_profile_is_committed_when_read(
-        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        forbid_training: Callable[[], None]) -> None:
     kw = {"data_dir": data_dir, "runs_dir": tmp_path / "runs",
           "results_dir": tmp_path / "results", "progress": False}
     run_or_load(CONFIG, **kw)  # smoke is not committed: runs/ only
     assert not (tmp_path / "results").exists()
     monkeypatch.setattr(store, "COMMITTED_PROFILES", ("smoke",))
-    monkeypatch.setattr(loop, "train", _no_training)
+    forbid_training()
     assert run_or_load(CONFIG, **kw)["cached"] is True
     assert (tmp_path / "results" / "smoke" / f"{cache_key(CONFIG, data_dir)}.json").is_file()
 
@@ -134,12 +132,13 @@ ALL_DATA_FIGURES = committed_figures(repo_root(Path(__file__)), "all-data")
 
 @pytest.mark.parametrize("table", ["1", "2", "3", "4"])
 def test_the_committed_all_data_tables_come_from_the_committed_results(
-        table: str, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        table: str, data_dir: Path, tmp_path: Path,
+        forbid_training: Callable[[], None]) -> None:
     """What `make study` promises on a fresh clone: every seed-0 row of the all-data Tables 1-4
     loads from results/ (no runs/, no training), and each row of the committed figures/all-data
     table is the mean over as many seeds as its column ``seeds`` says, the first ones stored
     (seeds still training land in results/ before the tables are made again)."""
-    monkeypatch.setattr(loop, "train", _no_training)
+    forbid_training()
     study = StudySettings.from_env(profile="all-data", root=repo_root(Path(__file__)))
     study = dataclasses.replace(study, data_dir=data_dir, runs_dir=tmp_path / "runs",
                                 progress=False, train=False)

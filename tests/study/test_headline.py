@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-import minbert_lab.training.loop as loop
 from minbert_lab.analysis.recipe import combined_single_task
 from minbert_lab.experiments.tables import to_markdown
 from minbert_lab.study import StudySettings, recipe_runs
@@ -17,15 +15,11 @@ from minbert_lab.study.settings import committed_figures, repo_root
 ROOT = repo_root(Path(__file__))
 
 
-def _no_training(*args, **kwargs):
-    raise AssertionError("a stored run trained again")
-
-
 def test_the_committed_headline_comes_from_the_committed_results(
-        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        data_dir: Path, tmp_path: Path, forbid_training: Callable[[], None]) -> None:
     """What `make study` writes on a fresh clone (no runs/, no training) is the committed
     headline, to the character."""
-    monkeypatch.setattr(loop, "train", _no_training)
+    forbid_training()
     study = StudySettings.from_env(profile="all-data", root=ROOT)
     study = dataclasses.replace(study, data_dir=data_dir, runs_dir=tmp_path / "runs",
                                 progress=False, train=False)
