@@ -26,6 +26,8 @@ QUORA_CAVEATS = {DEFAULT_CHECKPOINT: (
 def quora_caveat(checkpoint: str) -> str | None:
     """The sentence every Quora number of ``checkpoint`` carries, or ``None``."""
     return QUORA_CAVEATS.get(checkpoint)
+
+
 _REQUIRED = ("config.json",)
 
 

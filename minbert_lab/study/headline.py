@@ -81,7 +81,8 @@ def headline(study: StudySettings, recipe: RecipeRuns) -> Section:
     claims.attrs["caption"] = (
         "Each claim on seed 0 alone and on every stored seed (column seeds: runs behind each "
         "side), by the verdict test (seeds and dev examples resampled together; RESULTS.md, "
-        "\"How a verdict is tested\"). A claim with a side not stored yet is left out.")
+        "\"How a verdict is tested\"). A claim with a side not stored yet is left out. "
+        + study.caption_note())
     return Section(tables=[("headline", numbers), ("headline-claims", claims)])
 
 

@@ -92,6 +92,11 @@ def paper_table(study: StudySettings, name: str, *,
     reseed, figure = None, None
     if len(study.seeds) > 1:
         reseed = reseed_table(results, name, profile=study.profile, seed=study.seeds[0])
+        reseed.attrs["caption"] = (
+            f"Table {name}'s claims, each on seed {study.seeds[0]} alone and on every stored "
+            "seed (column seeds: runs behind the better / worse side), by the verdict test "
+            "(seeds and dev examples resampled together); held: the verdict did not change. "
+            + (study.caption_note() if "ours_para_acc" in frame else study.provenance()))
         reading = "\n".join([reading, *reseed_lines(reseed)])
         figure = _intervals(study, name, results)
     if name in ZERO_SHOT_ROW:

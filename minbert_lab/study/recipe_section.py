@@ -233,7 +233,7 @@ def one_against_three(study: StudySettings) -> Section:
     if len(comparisons):
         comparisons.attrs["caption"] = (
             "The recipe minus each three-model system, by the verdict test (seeds and dev "
-            "examples resampled together).")
+            f"examples resampled together). {note}")
     return Section(tables=[("one-against-three", summary)]
                    + ([("one-against-three-tests", comparisons)] if len(comparisons) else []),
                    reading=" ".join(question.notes))
