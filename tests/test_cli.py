@@ -12,13 +12,7 @@ from facts import says
 
 from minbert_lab.cli import (
     COMMANDS,
-    HEAD_SPELLINGS,
-    LOSS_SPELLINGS,
-    build_parser,
-    config_from_args,
-    heads_and_losses,
     main,
-    spellings,
 )
 from minbert_lab.config import (
     HEAD_ALIASES,
@@ -71,17 +65,6 @@ def test_missing_data_is_a_clear_error(tmp_path, capsys, monkeypatch) -> None:
     assert "make data DATA_SOURCE=" in capsys.readouterr().err
 
 
-def test_surgery_and_sampler_flags_build_the_config() -> None:
-    args = build_parser().parse_args([
-        "run", "--tasks", "sst,para,sts", "--ordering", "round_robin", "--tasks-per-step", "all",
-        "--surgery", "pcgrad", "--conflict-probes", "5", "--sampler", "sst=balanced"])
-    config = config_from_args(args)
-    assert (config.tasks_per_step, config.gradient_surgery, config.conflict_probes) == (
-        "all", "pcgrad", 5)
-    assert config.tasks["sst"].sampler == "balanced"
-    assert config.tasks["para"].sampler == "uniform"
-
-
 def _help(argv: list[str], capsys, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("COLUMNS", "80")  # what a plain terminal shows, whatever runs the tests
     with pytest.raises(SystemExit) as exit_info:
@@ -99,35 +82,6 @@ def test_run_help_names_every_value_the_config_accepts(capsys, monkeypatch) -> N
     missing = [n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", shown)]
     assert not missing, missing
     assert "--head para=CE" in shown and "--loss sts=cos_emb" in shown
-
-
-def test_run_help_lists_the_losses_that_fit_each_head() -> None:
-    def name(text: str) -> str:  # "cosine_embedding [cosine embedding, cos_emb] *"
-        return text.split(" [")[0].removesuffix(" *")
-
-    listed, task, head = {}, None, None
-    for line in heads_and_losses().splitlines():
-        indent = len(line) - len(line.lstrip())
-        if indent == 2 and line.split()[0] in HEADS:  # "  para  siamese_concat_diff [S-CD]"
-            task = line.split()[0]
-        if indent in (2, 8) and task:
-            head = name(line[8:])
-            listed[(task, head)] = []
-        elif indent == 10:  # "          bce [BCE] *"
-            listed[(task, head)].append(name(line[10:]))
-    assert {key: tuple(losses) for key, losses in listed.items()} == LOSSES
-
-
-@pytest.mark.parametrize(("task", "head", "loss"), [
-    (task, head, loss) for (task, head), losses in LOSSES.items() for loss in losses])
-def test_every_listed_spelling_of_a_head_and_loss_is_accepted(task, head, loss) -> None:
-    for head_spelling in (head, *spellings(head, HEAD_SPELLINGS)):
-        for loss_spelling in (loss, *spellings(loss, LOSS_SPELLINGS)):
-            args = build_parser().parse_args(["run", "--tasks", task, "--head",
-                                              f"{task}={head_spelling}", "--loss",
-                                              f"{task}={loss_spelling}"])
-            chosen = config_from_args(args).tasks[task]
-            assert (chosen.head, chosen.loss) == (head, loss), (head_spelling, loss_spelling)
 
 
 @pytest.mark.parametrize(("argv", "facts"), [
@@ -183,45 +137,6 @@ def test_run_prints_its_result_json_alone_on_stdout(data_dir: Path, tmp_path: Pa
     saved = next((tmp_path / "smoke").glob("*.json"))
     assert oct(saved.stat().st_mode & 0o777) == oct(0o666 & ~_umask())  # not mkstemp's 0600
     assert not list((tmp_path / "smoke").glob("*.lock"))  # no empty lock left behind
-
-
-def test_recipe_levers_reach_the_config() -> None:
-    args = build_parser().parse_args(
-        ["run", "--tasks", "sst,sts", "--head", "sts=CE+CS", "--pooling", "mean",
-         "--pair-projection", "identity", "--lr-schedule", "linear", "--warmup-ratio", "0.1",
-         "--layer-lr-decay", "0.9", "--reg", "sst=rdrop:1"])
-    config = config_from_args(args)
-    assert (config.pooling, config.pair_projection, config.lr_schedule, config.warmup_ratio,
-            config.layer_lr_decay) == ("mean", "identity", "linear", 0.1, 0.9)
-    assert config.tasks["sts"].head == "cross_encoder_cosine"
-    assert config.tasks["sst"].regularizer == "rdrop"
-
-
-def test_run_command_reads_back_to_every_paper_config() -> None:
-    import shlex
-
-    from minbert_lab.cli import run_command
-    from minbert_lab.experiments.grids import GRIDS
-    from minbert_lab.experiments.recipe import recipe_ablations
-
-    configs = [row.config for grid in GRIDS.values() for row in grid(profile="all-data", seed=2)]
-    configs += list(recipe_ablations().values())
-    for config in configs:
-        line = run_command(config, save_model="models/best")
-        words = shlex.split(line)[4:]  # after "python -m minbert_lab run"
-        args = build_parser().parse_args(["run", *words])
-        assert config_from_args(args) == config, line
-        assert args.save_model == "models/best"
-
-
-def test_run_command_refuses_a_setting_no_flag_sets() -> None:
-    from minbert_lab.cli import run_command
-    from minbert_lab.config import Ordering, RunConfig
-
-    with pytest.raises(ValueError, match="ordering"):
-        run_command(RunConfig(ordering=Ordering("weighted", task="para")))
-    with pytest.raises(ValueError, match="max_length"):
-        run_command(RunConfig(max_length=64))
 
 
 def test_every_command_has_a_handler() -> None:

@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from minbert_lab.analysis.overview import read_clean
-from minbert_lab.cli import run_command
 from minbert_lab.config import RunConfig
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.grids import grid_configs
 from minbert_lab.metrics import METRIC_OF, task_metric
 from minbert_lab.predict import output_name, predict, predictions_record, read_predictions
+from minbert_lab.run_flags import run_command
 from minbert_lab.study.settings import StudySettings, repo_root
 from minbert_lab.training.saved_model import saved_info
 
