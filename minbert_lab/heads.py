@@ -78,6 +78,46 @@ class SiameseHead(TaskHead):
             self.to_proj.bias.zero_()
 
 
+class CosineScoreHead(TaskHead):
+    """A pair head whose score starts from a cosine, read by task: for ``"para"`` a logit
+    ``scale * cos + bias`` for binary cross-entropy (learnable ``scale`` and ``bias``); for
+    ``"sts"`` a 0-5 rating (each subclass says how it maps the cosine there)."""
+
+    # Initial logit = 5 * (cos - 0.5). Why these numbers:
+    # - A cosine lives in [-1, 1]; as a raw logit it caps sigmoid at 0.73, so BCE could never
+    #   be confident. Scale 5 lets a pair reach p = 0.92 at cos = 1 and p = 0.08 at cos = 0.
+    # - The bias puts the decision boundary at cos = 0.5, the same rule the MNR and cosine
+    #   embedding losses use to predict (``losses.COSINE_THRESHOLD``), so all three para losses
+    #   on this head start from one decision rule.
+    # - Init matters more than it looks: AdamW moves a scalar by about ``lr`` per step, i.e.
+    #   ~0.1 over the paper's whole run at lr 1e-5, so these two values stay close to where they
+    #   start and the encoder learns to place cosines around them.
+    INIT_SCALE = 5.0
+    INIT_BIAS = -2.5
+
+    @classmethod
+    def for_task(cls, task: str, *, hidden: int, dropout: float) -> CosineScoreHead:
+        return cls(hidden=hidden, dropout=dropout, task=task)
+
+    def _read_cosines_for(self, task: str) -> None:
+        """Keeps ``task`` and, for paraphrase, makes the logit's ``scale`` and ``bias``."""
+        if task not in ("para", "sts"):
+            raise ValueError(f"task={task!r} is not valid; choose one of ['para', 'sts']")
+        self.task = task
+        if task == "para":
+            self.scale = nn.Parameter(torch.tensor(self.INIT_SCALE))
+            self.bias = nn.Parameter(torch.tensor(self.INIT_BIAS))
+
+    def cosine_score(self, cos: torch.Tensor) -> torch.Tensor:
+        """The task's score of ``cos``: the paraphrase logit, or the STS rating."""
+        return self.scale * cos + self.bias if self.task == "para" else self.sts_rating(cos)
+
+    @staticmethod
+    def sts_rating(cos: torch.Tensor) -> torch.Tensor:
+        """A cosine on the 0-5 STS scale."""
+        raise NotImplementedError
+
+
 class SentimentHead(TaskHead):
     """Dropout and a linear layer over the sentence embedding: ``(B, H) -> (B, num_classes)``."""
 
@@ -110,7 +150,7 @@ class SiameseConcatDiffHead(SiameseHead):
         return PairOutput(self.to_score(features).squeeze(-1), u, v)
 
 
-class SiameseCosineHead(SiameseHead):
+class SiameseCosineHead(SiameseHead, CosineScoreHead):
     """S-CS: the cosine similarity of the two projected sentence embeddings.
 
     For ``"sts"`` the score is ``2.5 * (cos + 1)``, the cosine mapped onto the 0-5 rating scale,
@@ -118,39 +158,21 @@ class SiameseCosineHead(SiameseHead):
     ``scale * cos + bias`` for binary cross-entropy, with learnable ``scale`` and ``bias``.
     """
 
-    # Initial logit = 5 * (cos - 0.5). Why these numbers:
-    # - A cosine lives in [-1, 1]; as a raw logit it caps sigmoid at 0.73, so BCE could never
-    #   be confident. Scale 5 lets a pair reach p = 0.92 at cos = 1 and p = 0.08 at cos = 0.
-    # - The bias puts the decision boundary at cos = 0.5, the same rule the MNR and cosine
-    #   embedding losses use to predict (``losses.COSINE_THRESHOLD``), so all three para losses
-    #   on this head start from one decision rule.
-    # - Init matters more than it looks: AdamW moves a scalar by about ``lr`` per step, i.e.
-    #   ~0.1 over the paper's whole run at lr 1e-5, so these two values stay close to where they
-    #   start and the encoder learns to place cosines around them.
-    INIT_SCALE = 5.0
-    INIT_BIAS = -2.5
-
-    @classmethod
-    def for_task(cls, task: str, *, hidden: int, dropout: float) -> SiameseCosineHead:
-        return cls(hidden=hidden, dropout=dropout, task=task)
-
     def __init__(self, *, hidden: int, dropout: float, task: str):
         super().__init__()
-        if task not in ("para", "sts"):
-            raise ValueError(f"task={task!r} is not valid; choose one of ['para', 'sts']")
-        self.task = task
         self.dropout = nn.Dropout(dropout)
         self.to_proj = nn.Linear(hidden, hidden)
-        if task == "para":
-            self.scale = nn.Parameter(torch.tensor(self.INIT_SCALE))
-            self.bias = nn.Parameter(torch.tensor(self.INIT_BIAS))
+        self._read_cosines_for(task)
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> PairOutput:
         u = self.to_proj(self.dropout(a))  # (B, H)
         v = self.to_proj(self.dropout(b))  # (B, H)
         cos = F.cosine_similarity(u, v, dim=-1)  # (B,)
-        score = self.scale * cos + self.bias if self.task == "para" else 2.5 * (cos + 1)
-        return PairOutput(score, u, v)
+        return PairOutput(self.cosine_score(cos), u, v)
+
+    @staticmethod
+    def sts_rating(cos: torch.Tensor) -> torch.Tensor:
+        return 2.5 * (cos + 1)  # (B,)
 
 
 class CrossEncoderHead(TaskHead):
@@ -165,7 +187,7 @@ class CrossEncoderHead(TaskHead):
         return PairOutput(self.to_score(self.dropout(x)).squeeze(-1), None, None)  # (B,)
 
 
-class CrossEncoderCosineHead(TaskHead):
+class CrossEncoderCosineHead(CosineScoreHead):
     """CE+CS: ``cosine score + cross-encoder correction``.
 
     A Siamese cosine head keeps what a sentence encoder such as all-MiniLM-L6-v2 already knows
@@ -183,29 +205,23 @@ class CrossEncoderCosineHead(TaskHead):
     pretrained r 0.838 to 0.714). For paraphrase the logit is ``scale * cos + bias`` as in S-CS.
     """
 
-    @classmethod
-    def for_task(cls, task: str, *, hidden: int, dropout: float) -> CrossEncoderCosineHead:
-        return cls(hidden=hidden, dropout=dropout, task=task)
-
     def __init__(self, *, hidden: int, dropout: float, task: str):
         super().__init__()
-        if task not in ("para", "sts"):
-            raise ValueError(f"task={task!r} is not valid; choose one of ['para', 'sts']")
-        self.task = task
         self.dropout = nn.Dropout(dropout)
         self.to_correction = nn.Linear(hidden, 1)
         with torch.no_grad():
             self.to_correction.weight.zero_()
             self.to_correction.bias.zero_()
-        if task == "para":
-            self.scale = nn.Parameter(torch.tensor(SiameseCosineHead.INIT_SCALE))
-            self.bias = nn.Parameter(torch.tensor(SiameseCosineHead.INIT_BIAS))
+        self._read_cosines_for(task)
 
     def forward(self, pair: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> PairOutput:
         cos = F.cosine_similarity(a, b, dim=-1)  # (B,)
-        prior = self.scale * cos + self.bias if self.task == "para" else 5.0 * cos
         correction = self.to_correction(self.dropout(pair)).squeeze(-1)  # (B,)
-        return PairOutput(prior + correction, a, b)
+        return PairOutput(self.cosine_score(cos) + correction, a, b)
+
+    @staticmethod
+    def sts_rating(cos: torch.Tensor) -> torch.Tensor:
+        return 5.0 * cos  # (B,)
 
 
 # Every head by its config name (``config.HEADS``); ``tests/test_heads.py`` checks that each
