@@ -198,10 +198,15 @@ def _add_queue_command(commands) -> None:
                     "plan's order (experiments.queue); run it again to go on where it stopped.",
         epilog="plans: seeds (every Table 1-4 config at seeds 1 and 2), single-task (the "
                "recipe on one task at a time, seeds 0-2), levers (the recipe and each "
-               "candidate lever, bf16, seed 0)\n\nexample:\n"
-               "  python -m minbert_lab queue seeds --list")
+               "candidate lever, bf16, seed 0), confirm (the recipe with each --lever, "
+               "fp32, seeds 0-2)\n\nexamples:\n"
+               "  python -m minbert_lab queue seeds --list\n"
+               "  python -m minbert_lab queue confirm --lever '4 epochs' --list")
     _add_data_dir(queue, None)
-    queue.add_argument("plan", choices=["seeds", "single-task", "levers"])
+    queue.add_argument("plan", choices=["seeds", "single-task", "levers", "confirm"])
+    queue.add_argument("--lever", action="append", default=[], metavar="LEVER",
+                       help="confirm: a candidate lever to confirm over three seeds (notebook "
+                            "02's lever screen names the promising ones); repeat for several")
     queue.add_argument("--profile", default="all-data", choices=list(PROFILES),
                        help="(default: %(default)s)")
     queue.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
@@ -301,7 +306,11 @@ def _queue(args: argparse.Namespace) -> int:
     from minbert_lab.experiments.queue import PLANS, estimated_seconds, is_stored, run_queue
     from minbert_lab.experiments.store import RunStore
 
-    plan = PLANS[args.plan](args.profile, checkpoint=args.checkpoint)
+    if (args.plan == "confirm") != bool(args.lever):
+        raise ValueError("queue confirm needs the levers to confirm, e.g. --lever '4 epochs' "
+                         "(notebook 02's lever screen names them); --lever is for confirm only")
+    levers = {"levers": tuple(args.lever)} if args.lever else {}
+    plan = PLANS[args.plan](args.profile, checkpoint=args.checkpoint, **levers)
     if args.list:
         missing = []
         for label, config in plan:

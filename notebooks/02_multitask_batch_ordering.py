@@ -41,6 +41,7 @@ from minbert_lab.study import (
     claims_over_seeds,
     curves,
     headline,
+    lever_confirmation_section,
     lever_screen_section,
     one_against_three,
     paper_table,
@@ -150,6 +151,19 @@ over_seeds
 screen = lever_screen_section(study)
 screen.save(study)
 screen
+
+# %% [markdown]
+# ## Confirming the promising levers
+#
+# Each lever the screen picked, added to the recipe in the profile's precision at the recipe's
+# three seeds (trained by `python -m minbert_lab queue confirm --lever ...`, never by this
+# notebook), minus the recipe, by the verdict test over seeds and dev examples. A lever that
+# helps here is kept.
+
+# %%
+confirmation = lever_confirmation_section(study, recipe.recipe)
+confirmation.save(study)
+confirmation
 
 # %% [markdown]
 # ## The study in one table

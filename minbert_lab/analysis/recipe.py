@@ -87,7 +87,7 @@ def ablation_table(recipe_run: dict, without: Mapping[str, dict], *, resamples: 
         recipe_run: the recipe's run with the seed the ablations used.
         without: ``"without <lever>"`` -> that run.
     """
-    return _lever_frame([_lever_row(label.removeprefix("without "), recipe_run, run,
+    return _lever_frame([_lever_row(label.removeprefix("without "), [recipe_run], [run],
                                     resamples, level) for label, run in without.items()],
                         resamples, level)
 
@@ -101,25 +101,46 @@ def screen_table(recipe_run: dict, with_lever: Mapping[str, dict], *, resamples:
         recipe_run: the recipe's run the screen compares with.
         with_lever: ``"with <lever>"`` -> that run.
     """
-    return _lever_frame([_lever_row(label.removeprefix("with "), run, recipe_run, resamples,
-                                    level) for label, run in with_lever.items()],
+    return _lever_frame([_lever_row(label.removeprefix("with "), [run], [recipe_run],
+                                    resamples, level) for label, run in with_lever.items()],
                         resamples, level)
 
 
-def _lever_row(lever: str, with_run: dict, without_run: dict, resamples: int,
-               level: float) -> dict:
-    d = paired_bootstrap([with_run], [without_run], "score", resamples=resamples, level=level)
-    row = {"lever": lever, "score gain": round(d.difference, 4), "low": round(d.low, 4),
+def confirmation_table(recipe_runs: Sequence[dict], with_lever: Mapping[str, Sequence[dict]],
+                       *, resamples: int = 2000, level: float = LEVEL) -> pd.DataFrame:
+    """A lever confirmed over seeds: the recipe with the lever added minus the recipe, every
+    stored seed of each side, by the verdict test over seeds and dev examples together; per-task
+    gains are differences of the means over seeds; training minutes are per run, on average.
+    ``ablation_table``'s columns, with ``seeds`` (with / without) after the lever.
+
+    Args:
+        recipe_runs: the recipe's runs, one per seed, in the precision of the lever's runs.
+        with_lever: ``"with <lever>"`` -> its runs, one per seed.
+    """
+    return _lever_frame([_lever_row(label.removeprefix("with "), runs, recipe_runs, resamples,
+                                    level) for label, runs in with_lever.items()],
+                        resamples, level)
+
+
+def _lever_row(lever: str, with_runs: Sequence[dict], without_runs: Sequence[dict],
+               resamples: int, level: float) -> dict:
+    d = paired_bootstrap(with_runs, without_runs, "score", resamples=resamples, level=level)
+    row = {"lever": lever, "seeds": f"{len(with_runs)} / {len(without_runs)}",
+           "score gain": round(d.difference, 4), "low": round(d.low, 4),
            "high": round(d.high, 4), "p_value": round(d.p_value, 4),
            "verdict": NOT_SIGNIFICANT if not d.significant else
            ("helps" if d.difference > 0 else "hurts")}
     for task, metric in METRIC_OF.items():
-        row[f"{task} gain"] = round(with_run["metrics"][metric] - without_run["metrics"][metric],
-                                    4)
-    mine, theirs = (r["timings"]["train_seconds"] for r in (with_run, without_run))
+        row[f"{task} gain"] = round(_mean(with_runs, metric) - _mean(without_runs, metric), 4)
+    mine = _mean(with_runs, "train_seconds", "timings")
+    theirs = _mean(without_runs, "train_seconds", "timings")
     row["train minutes with"], row["without"] = round(mine / 60, 1), round(theirs / 60, 1)
     row["time cost"] = f"{mine / theirs:.2f}x"
     return row
+
+
+def _mean(runs: Sequence[dict], name: str, part: str = "metrics") -> float:
+    return sum(r[part][name] for r in runs) / len(runs)
 
 
 def _lever_frame(rows: list[dict], resamples: int, level: float) -> pd.DataFrame:

@@ -26,7 +26,11 @@ from minbert_lab.data.splits import DATA_DIR
 from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.grids import grid_rows
-from minbert_lab.experiments.recipe import fair_single_task_config, lever_screen
+from minbert_lab.experiments.recipe import (
+    fair_single_task_config,
+    lever_confirmation,
+    lever_screen,
+)
 from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result
 
 Plan = list[tuple[str, RunConfig]]
@@ -79,10 +83,25 @@ def lever_screen_plan(profile: str = "all-data", seeds: tuple[int, ...] = (0,),
                                                      checkpoint=checkpoint).items()]
 
 
+def confirmation_plan(profile: str = "all-data", seeds: tuple[int, ...] = (0, 1, 2),
+                      checkpoint: str = DEFAULT_CHECKPOINT,
+                      levers: tuple[str, ...] = ()) -> Plan:
+    """The recipe with each of ``levers`` (promising on the screen) added, in the profile's
+    precision, at every seed: a lever's confirmation, lever by lever. No lever, no run.
+
+    Raises:
+        ValueError: a lever that is not a candidate (``experiments.recipe.CANDIDATE_LEVERS``).
+    """
+    return [(f"confirm: with {lever}, seed {seed}",
+             lever_confirmation(lever, profile, seed=seed, checkpoint=checkpoint))
+            for lever in levers for seed in seeds]
+
+
 PLANS: dict[str, Callable[..., Plan]] = {
     "seeds": seeds_plan,
     "single-task": fair_single_task_plan,
     "levers": lever_screen_plan,
+    "confirm": confirmation_plan,
 }
 
 
@@ -117,7 +136,7 @@ def uses_smart(config: RunConfig) -> bool:
 
 
 def observed_seconds(folders: list[Path]) -> dict[str, float | None]:
-    """Median seconds (training and evaluation) of the stored runs without SMART in
+    """Median seconds per epoch (training and evaluation) of the stored runs without SMART in
     ``folders``, by kind, ``"single"`` or ``"multitask"`` (a run both cached and committed
     counts once); ``None`` for a kind with no run."""
     times: dict[str, list[float]] = {"single": [], "multitask": []}
@@ -136,14 +155,16 @@ def observed_seconds(folders: list[Path]) -> dict[str, float | None]:
         except (ValueError, KeyError, TypeError):
             continue
         if not uses_smart(config):
-            times["multitask" if config.multitask else "single"].append(seconds)
+            times["multitask" if config.multitask else "single"].append(
+                seconds / config.resolved().epochs)
     return {kind: statistics.median(v) if v else None for kind, v in times.items()}
 
 
 def estimated_seconds(configs: Iterable[RunConfig], store: RunStore) -> float | None:
-    """A rough time to train ``configs``: each counts the median seconds of the stored runs of
-    its kind and profile (``observed_seconds``; SMART runs count double), as they were timed
-    on whatever machine trained them. ``None`` when a kind has no stored run to go by."""
+    """A rough time to train ``configs``: each counts its epochs at the median seconds per
+    epoch of the stored runs of its kind and profile (``observed_seconds``; SMART runs count
+    double), as they were timed on whatever machine trained them. ``None`` when a kind has no
+    stored run to go by."""
     observed: dict[str, dict[str, float | None]] = {}
     total = 0.0
     for config in configs:
@@ -151,8 +172,8 @@ def estimated_seconds(configs: Iterable[RunConfig], store: RunStore) -> float | 
         if profile not in observed:
             observed[profile] = observed_seconds([Path(store.runs_dir) / profile,
                                                   Path(store.results_dir) / profile])
-        per_run = observed[profile]["multitask" if config.multitask else "single"]
-        if per_run is None:
+        per_epoch = observed[profile]["multitask" if config.multitask else "single"]
+        if per_epoch is None:
             return None
-        total += per_run * (2 if uses_smart(config) else 1)
+        total += per_epoch * config.resolved().epochs * (2 if uses_smart(config) else 1)
     return total

@@ -143,6 +143,21 @@ def lever_screen(profile: str = "all-data", *, seed: int = 0,
                                for lever, on in CANDIDATE_LEVERS.items()}}
 
 
+def lever_confirmation(lever: str, profile: str = "all-data", *, seed: int = 0,
+                       checkpoint: str = DEFAULT_CHECKPOINT) -> RunConfig:
+    """The recipe with the candidate ``lever`` added, in the profile's precision (fp32 for
+    all-data): a lever the screen found promising, confirmed over three seeds like this.
+
+    Raises:
+        ValueError: ``lever`` is not in ``CANDIDATE_LEVERS``.
+    """
+    if lever not in CANDIDATE_LEVERS:
+        raise ValueError(f"lever {lever!r} is not a candidate lever; choose from "
+                         f"{list(CANDIDATE_LEVERS)}")
+    return _with(recipe_config(profile, seed=seed, checkpoint=checkpoint),
+                 CANDIDATE_LEVERS[lever])
+
+
 def _with(recipe: RunConfig, on: dict) -> RunConfig:
     """The recipe with one lever's fields set (``"tasks": {task: {field: value}}`` sets task
     fields)."""

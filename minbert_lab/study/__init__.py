@@ -39,7 +39,7 @@ from minbert_lab.study.extensions import (
 )
 from minbert_lab.study.figures import batch_composition, curves
 from minbert_lab.study.headline import headline
-from minbert_lab.study.lever_screen import lever_screen_section
+from minbert_lab.study.lever_screen import lever_confirmation_section, lever_screen_section
 from minbert_lab.study.paper_tables import PaperTable, claims_over_seeds, paper_table
 from minbert_lab.study.recipe_section import (
     one_against_three,
@@ -73,6 +73,7 @@ __all__ = [
     "gradient_conflict",
     "headline",
     "label_distribution",
+    "lever_confirmation_section",
     "lever_screen_section",
     "one_against_three",
     "paper_table",

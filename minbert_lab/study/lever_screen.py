@@ -1,27 +1,38 @@
-"""The lever screen of the study's question: the recipe with each candidate lever added
-(``experiments.recipe.CANDIDATE_LEVERS``), one seed each, in the screen's precision, against
-the recipe in that precision. It picks the levers worth three fp32 seeds; it is not itself a
-verdict on any of them.
+"""The levers of the study's question, in two stages. The screen: the recipe with each
+candidate lever added (``experiments.recipe.CANDIDATE_LEVERS``), one seed each, in the
+screen's precision, against the recipe in that precision; it picks the levers worth three fp32
+seeds and is not itself a verdict on any of them. The confirmation: each picked lever on the
+recipe in the profile's precision at the recipe's seeds, against the recipe's seeds by the
+verdict test; a lever that helps there is kept.
 
-The screen is trained by ``python -m minbert_lab queue levers``, never by a notebook: this
-section only reads the stored runs.
+``python -m minbert_lab queue levers`` trains the screen and ``queue confirm --lever ...`` the
+confirmations, never a notebook: these sections only read the stored runs.
 """
 
 from __future__ import annotations
 
+import shlex
+
 import numpy as np
 
 from minbert_lab.analysis.overview import train_labels
-from minbert_lab.analysis.recipe import screen_table
+from minbert_lab.analysis.recipe import confirmation_table, screen_table
 from minbert_lab.durations import duration
-from minbert_lab.experiments.queue import estimated_seconds, lever_screen_plan
+from minbert_lab.experiments.queue import (
+    confirmation_plan,
+    estimated_seconds,
+    lever_screen_plan,
+)
 from minbert_lab.experiments.recipe import (
+    CANDIDATE_LEVERS,
     RECIPE,
     SCREEN_PRECISION,
     fair_single_task_config,
+    lever_confirmation,
     lever_screen,
 )
 from minbert_lab.experiments.store import RunStore
+from minbert_lab.study.recipe_section import RECIPE_SEEDS
 from minbert_lab.study.section import Section
 from minbert_lab.study.settings import StudySettings
 
@@ -67,10 +78,56 @@ def lever_screen_section(study: StudySettings) -> Section:
     sst = table[table["sst gain"] >= PROMISING_SST_GAIN]["lever"].tolist()
     promising = list(dict.fromkeys(helps + sst))
     reading = ("**Worth three fp32 seeds:** " + "; ".join(promising) + " (a significant score "
-               f"gain on the screen's seed, or SST up by {PROMISING_SST_GAIN} or more)."
+               f"gain on the screen's seed, or SST up by {PROMISING_SST_GAIN} or more). "
+               + _confirm_hint(study, store, promising)
                if promising else "**No lever is promising on the screen:** none raises the "
                f"score significantly or SST by {PROMISING_SST_GAIN} or more.")
     return Section(tables=[("lever-screen", table)], reading=reading + teacher)
+
+
+def _confirm_hint(study: StudySettings, store: RunStore, levers: list[str]) -> str:
+    """The command that trains the confirmations of ``levers`` not stored yet, with a time."""
+    plan = confirmation_plan(study.profile, RECIPE_SEEDS, study.checkpoint, tuple(levers))
+    todo = [config for _, config in plan if not store.has(config)]
+    if not todo:
+        return "Their confirmations are stored (the next section)."
+    flags = " ".join(f"--lever {shlex.quote(lever)}" for lever in levers)
+    seconds = estimated_seconds(todo, store)
+    return (f"`python -m minbert_lab queue confirm {flags}` trains their {len(todo)} "
+            "confirmation runs not stored yet"
+            + (f", roughly {duration(seconds)} at the stored runs' pace" if seconds else "")
+            + ".")
+
+
+def lever_confirmation_section(study: StudySettings, recipe: list[dict]) -> Section:
+    """Each lever with a stored confirmation: the recipe with it, in the profile's precision at
+    the recipe's seeds (those stored), minus ``recipe`` (the recipe's runs), by the verdict
+    test over seeds and dev examples (``lever-confirmation``); the reading names the levers
+    kept (a significant score gain)."""
+    store = RunStore(study.data_dir, study.runs_dir)
+    confirmed = {}
+    for lever in CANDIDATE_LEVERS:
+        runs = [result for seed in RECIPE_SEEDS
+                if (result := store.load(lever_confirmation(lever, study.profile, seed=seed,
+                                                            checkpoint=study.checkpoint)))]
+        if runs:
+            confirmed[f"with {lever}"] = runs
+    if not confirmed or not recipe:
+        return Section(reading="*Lever confirmation: no lever confirmed yet. The screen above "
+                               "names the promising ones and the command that confirms "
+                               "them.*")
+    table = confirmation_table(recipe, confirmed)
+    table.attrs["caption"] = (
+        "Lever confirmation: the recipe with one lever added minus the recipe, over their "
+        "stored seeds (column seeds: with / without) in the profile's precision, by the "
+        "verdict test (seeds and dev examples resampled together); per-task gains are "
+        "differences of the means over seeds; training minutes per run, as each run timed "
+        "itself. " + study.caption_note())
+    kept = table[table["verdict"] == "helps"]["lever"].tolist()
+    reading = ("**Kept:** " + "; ".join(kept) + " (a significant score gain over seeds)."
+               if kept else "**No lever is kept:** none raises the score significantly over "
+               "seeds.")
+    return Section(tables=[("lever-confirmation", table)], reading=reading)
 
 
 def _sst_teacher_note(study: StudySettings, store: RunStore, seed: int) -> str:

@@ -7,6 +7,7 @@ from fake_runs import fake_result
 from minbert_lab.analysis.recipe import (
     ablation_table,
     combined_single_task,
+    confirmation_table,
     multitask_claims,
     recipe_comparisons,
     recipe_reading,
@@ -55,6 +56,22 @@ def test_ablations_and_claims_have_intervals_and_verdicts() -> None:
                               {t: [_single(t)] for t in ("sst", "para", "sts")}, resamples=200)
     assert list(claims["metric"]) == ["sts_pearson", "sst_acc"]
     assert set(claims["verdict"]) <= {"reproduced", "contradicted", "not significant"}
+
+
+def test_a_confirmation_compares_every_seed_of_each_side() -> None:
+    recipe = [fake_result(seed=s) for s in range(3)]
+    with_lever = []
+    for seed, sst in ((0, 0.5), (1, 0.6)):
+        run = fake_result(seed=seed)
+        run["metrics"] = {**run["metrics"], "sst_acc": sst}
+        run["timings"] = {**run["timings"], "train_seconds": 2.0}
+        with_lever.append(run)
+    table = confirmation_table(recipe, {"with 4 epochs": with_lever}, resamples=200)
+    row = table.iloc[0]
+    assert (row["lever"], row["seeds"]) == ("4 epochs", "2 / 3")
+    assert row["sst gain"] == pytest.approx(0.55 - recipe[0]["metrics"]["sst_acc"])
+    assert row["para gain"] == 0 and row["time cost"] == "2.00x"
+    assert row["low"] <= row["score gain"] <= row["high"]
 
 
 def test_zero_shot_reading_names_the_rows_below_it() -> None:

@@ -6,21 +6,28 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from fake_runs import MULTITASK, fake_result
 
 import minbert_lab.experiments.queue as queue
-from minbert_lab.config import Ordering
+from minbert_lab.config import Ordering, RunConfig
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.queue import (
     PLANS,
+    confirmation_plan,
+    estimated_seconds,
     is_stored,
     run_queue,
     seeds_plan,
 )
 from minbert_lab.experiments.recipe import (
+    CANDIDATE_LEVERS,
     fair_single_task_config,
+    lever_confirmation,
+    lever_screen,
     recipe_config,
     single_task_of,
 )
+from minbert_lab.experiments.store import RunStore
 
 
 def test_the_seed_plan_at_seed_0_is_exactly_the_committed_seed_0_study(data_dir: Path) -> None:
@@ -76,3 +83,33 @@ def test_the_queue_trains_only_the_missing_runs_in_order(
     run_queue(plan, data_dir=data_dir, runs_dir=tmp_path)
     assert [config for config, _ in trained] == [plan[0][1], plan[2][1]]
     assert trained[1][1] == f"queue 2/2 ({plan[2][0]})"
+
+
+def test_a_confirmation_is_the_screened_config_in_the_profile_precision_at_every_seed() -> None:
+    levers = ("4 epochs", "SMART (lambda=3) for SST")
+    plan = confirmation_plan(levers=levers)
+    assert [label for label, _ in plan] == [f"confirm: with {lever}, seed {seed}"
+                                            for lever in levers for seed in (0, 1, 2)]
+    for lever in CANDIDATE_LEVERS:
+        for seed in (0, 2):
+            confirmed = lever_confirmation(lever, seed=seed)
+            screened = lever_screen(seed=seed)[f"with {lever}"]
+            assert screened.precision == "bf16" and confirmed.resolved().precision == "fp32"
+            assert dataclasses.replace(screened, precision=None) == confirmed
+    assert confirmation_plan() == []  # no lever named, nothing to train
+    with pytest.raises(ValueError, match="not a candidate lever; choose from"):
+        confirmation_plan(levers=("5 epochs",))
+
+
+def test_a_time_estimate_counts_each_run_epochs(data_dir: Path, tmp_path: Path) -> None:
+    store = RunStore(data_dir, tmp_path / "runs", tmp_path / "results")
+    stored = RunConfig(tasks=MULTITASK, profile="smoke", epochs=2)
+    result = fake_result(epochs=2)
+    result["timings"] = {**result["timings"], "train_seconds": 9.0, "eval_seconds": 1.0}
+    store.save(stored, result)  # 10 s over 2 epochs: 5 s an epoch
+    longer = dataclasses.replace(stored, epochs=4, seed=1)
+    assert estimated_seconds([longer], store) == pytest.approx(20.0)
+    assert estimated_seconds([longer, dataclasses.replace(longer, seed=2)],
+                             store) == pytest.approx(40.0)
+    alone = RunConfig(tasks={"sst": MULTITASK["sst"]}, profile="smoke")
+    assert estimated_seconds([alone], store) is None  # no single-task run to go by
