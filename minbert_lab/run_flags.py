@@ -77,7 +77,8 @@ def heads_and_losses() -> str:
 
 @dataclass(frozen=True)
 class Flag:
-    """A ``run`` flag that sets one ``RunConfig`` field as it is; its default is the field's."""
+    """A ``run`` flag that sets one ``RunConfig`` field as it is; its default is the field's.
+    ``ordering.<name>`` sets a field of the config's ``Ordering``."""
 
     field: str
     flag: str
@@ -86,6 +87,17 @@ class Flag:
     choices: tuple[str, ...] | None = None
     metavar: str | None = None
     lever: bool = False  # listed under "recipe levers"
+
+    @property
+    def dest(self) -> str:
+        return self.field.replace(".", "_")
+
+    def value(self, config: RunConfig):
+        """The value this flag writes for ``config`` (an ordering by its name)."""
+        value = config
+        for part in self.field.split("."):
+            value = getattr(value, part)
+        return value.name if isinstance(value, Ordering) else value
 
 
 # Every RunConfig field the command line sets directly (tasks, heads, losses, regularizers,
@@ -98,6 +110,13 @@ RUN_FLAGS = (
     Flag("dropout", "--dropout", "dropout probability in the encoder and heads", float),
     Flag("ordering", "--ordering", "which task each multitask step trains",
          choices=tuple(ORDERINGS)),
+    Flag("ordering.task", "--ordering-task", "weighted: the task drawn more often",
+         choices=tuple(TASKS)),
+    Flag("ordering.weight", "--ordering-weight", "weighted: that task's sampling weight, the "
+         "others' being 1", float, metavar="W"),
+    Flag("ordering.temperature", "--ordering-temperature", "proportional: a task is drawn in "
+         "proportion to its batches ** (1 / T); 1 follows the task sizes, larger is flatter",
+         float, metavar="T", lever=True),
     Flag("tasks_per_step", "--tasks-per-step", "all: one batch of every task per step (needs "
          "--ordering round_robin)", choices=tuple(TASKS_PER_STEP)),
     Flag("gradient_surgery", "--surgery", "combine an all-tasks step's gradients with PCGrad",
@@ -131,16 +150,18 @@ RUN_FLAGS = (
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(RunConfig)
              if f.default is not dataclasses.MISSING}
 _DEFAULTS["ordering"] = Ordering().name
+_DEFAULTS.update({f"ordering.{f.name}": f.default for f in dataclasses.fields(Ordering)
+                  if f.name != "name"})
 
 
 def add_flag(parser: argparse.ArgumentParser, flag: Flag) -> None:
     """Adds ``flag`` to ``parser``, its default shown as the field's."""
     default = _DEFAULTS[flag.field]
     if flag.type is bool:
-        parser.add_argument(flag.flag, dest=flag.field, action="store_true", help=flag.help)
+        parser.add_argument(flag.flag, dest=flag.dest, action="store_true", help=flag.help)
         return
     shown = "the profile's" if default is None else "%(default)s"
-    parser.add_argument(flag.flag, dest=flag.field, type=flag.type, default=default,
+    parser.add_argument(flag.flag, dest=flag.dest, type=flag.type, default=default,
                         choices=list(flag.choices) if flag.choices else None,
                         metavar=flag.metavar, help=f"{flag.help} (default: {shown})")
 
@@ -186,8 +207,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                                    sampler=samplers.get(task, "uniform"),
                                    label_smoothing=_number(smoothing.get(task, "0"),
                                                            "--label-smoothing", task))
-    return RunConfig(tasks=configs, shared_trunk=args.shared_trunk,
-                     **{flag.field: getattr(args, flag.field) for flag in RUN_FLAGS})
+    fields = {flag.field: getattr(args, flag.dest) for flag in RUN_FLAGS}
+    ordering = Ordering(fields.pop("ordering"), **{
+        name.removeprefix("ordering."): fields.pop(name)
+        for name in list(fields) if name.startswith("ordering.")})
+    return RunConfig(tasks=configs, shared_trunk=args.shared_trunk, ordering=ordering, **fields)
 
 
 def run_command(config: RunConfig, *, save_model: str | None = None) -> str:
@@ -195,13 +219,13 @@ def run_command(config: RunConfig, *, save_model: str | None = None) -> str:
     from the defaults), for hints and notes; ``config_from_args`` reads it back to ``config``.
 
     Raises:
-        ValueError: a setting no flag sets (an ordering's task or weight, max length, ...).
+        ValueError: a setting no flag sets (max length, a task's weight, ...).
     """
     unset = [name for name, default in _DEFAULTS.items()
-             if name not in {f.field for f in RUN_FLAGS} | {"shared_trunk", "ordering"}
+             if name not in {f.field for f in RUN_FLAGS} | {"shared_trunk"}
              and getattr(config, name) != default]
-    if config.ordering != Ordering(config.ordering.name) or unset:
-        raise ValueError(f"no command-line flag sets {unset or ['ordering']} of this config")
+    if unset:
+        raise ValueError(f"no command-line flag sets {unset} of this config")
     words = ["python -m minbert_lab run", "--tasks", ",".join(config.tasks)]
     for task, tc in config.tasks.items():
         default = default_task(task)
@@ -220,8 +244,7 @@ def run_command(config: RunConfig, *, save_model: str | None = None) -> str:
     if config.shared_trunk:
         words.append("--shared-trunk")
     for flag in RUN_FLAGS:
-        value = getattr(config, flag.field)
-        value = value.name if flag.field == "ordering" else value
+        value = flag.value(config)
         if flag.type is bool:
             words += [flag.flag] if value else []
         elif value != _DEFAULTS[flag.field] or flag.field == "profile":

@@ -10,7 +10,14 @@ import pytest
 from minbert_lab.cli import build_parser
 from minbert_lab.config import HEADS, LOSSES, Ordering, RunConfig
 from minbert_lab.experiments.grids import GRIDS
-from minbert_lab.experiments.recipe import recipe_ablations
+from minbert_lab.experiments.recipe import (
+    CANDIDATE_LEVERS,
+    RECIPE,
+    fair_single_task_config,
+    lever_confirmation,
+    lever_screen,
+    recipe_ablations,
+)
 from minbert_lab.run_flags import (
     HEAD_SPELLINGS,
     LOSS_SPELLINGS,
@@ -75,7 +82,11 @@ def test_recipe_levers_reach_the_config() -> None:
 
 def test_run_command_reads_back_to_every_paper_config() -> None:
     configs = [row.config for grid in GRIDS.values() for row in grid(profile="all-data", seed=2)]
-    configs += list(recipe_ablations().values())
+    configs += list(recipe_ablations().values()) + list(lever_screen().values())
+    configs += [lever_confirmation(lever, seed=1) for lever in CANDIDATE_LEVERS]
+    configs += [fair_single_task_config(task) for task in ("sst", "para", "sts")]
+    configs.append(RunConfig(tasks=recipe_ablations()[RECIPE].tasks,
+                             ordering=Ordering("weighted", task="para", weight=3.5)))
     for config in configs:
         line = run_command(config, save_model="models/best")
         words = shlex.split(line)[4:]  # after "python -m minbert_lab run"
@@ -85,7 +96,5 @@ def test_run_command_reads_back_to_every_paper_config() -> None:
 
 
 def test_run_command_refuses_a_setting_no_flag_sets() -> None:
-    with pytest.raises(ValueError, match="ordering"):
-        run_command(RunConfig(ordering=Ordering("weighted", task="para")))
     with pytest.raises(ValueError, match="max_length"):
         run_command(RunConfig(max_length=64))
