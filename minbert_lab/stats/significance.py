@@ -16,8 +16,10 @@ zero as the observed difference (mean over all seeds of ``a`` minus that of ``b`
 ``(1 + #{|d* - d| >= |d|}) / (B + 1)``, and a difference is significant when
 ``p < 1 - level``. With one run a side, step (i) draws that run and the test is the paired
 bootstrap over dev examples (bit for bit: the seeds are drawn from their own random stream).
-With few seeds it is optimistic about seed noise: the bootstrap variance of a mean of ``S``
-values is ``(S - 1) / S`` of the usual estimate (2/3 at three seeds).
+With ``S > 1`` seeds the drawn mean is widened around the mean of all ``S`` by
+``sqrt(S / (S - 1))`` (:func:`seed_draw_means`): the mean of ``S`` values drawn from ``S``
+varies by only ``(S - 1) / S`` of the unbiased estimate (2/3 at three seeds), which would make
+the test optimistic about seed noise.
 """
 
 from __future__ import annotations
@@ -140,9 +142,8 @@ def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.
             parts.append(normalized(task, value) if metric == "score" else value)
         return np.mean(parts, axis=0)
 
-    def drawn_mean(values: np.ndarray) -> np.ndarray:  # (S, B) -> (B,): a seed draw's mean
-        pick = seeds.integers(0, len(values), (values.shape[1], len(values)))  # (B, S)
-        return np.take_along_axis(values.T, pick, axis=1).mean(1)
+    def drawn_mean(values: np.ndarray) -> np.ndarray:  # (S, B) -> (B,)
+        return seed_draw_means(values, seeds)
 
     whole = {t: np.arange(len(data[t][0]))[None] for t in tasks}
     observed = float(per_run(1, whole).mean() - per_run(2, whole).mean())
@@ -158,6 +159,26 @@ def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.
     p_value = (1 + int(extreme.sum())) / (resamples + 1)
     return BootstrapDifference(metric, observed, float(low), float(high), p_value, resamples,
                                level)
+
+
+def seed_draw_means(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Step (i) of the verdict test: ``values`` ``(S, B)``, each run's metric on each resample
+    of the dev examples, give ``(B,)``: per resample, the mean of ``S`` seeds drawn with
+    replacement, its spread around the mean of all ``S`` widened by ``sqrt(S / (S - 1))``.
+
+    Why widen: the mean of ``S`` values drawn from ``S`` varies by ``(S - 1) / S`` of the
+    unbiased ``s^2 / S`` (2/3 at three seeds), which would make the test optimistic about seed
+    noise; rescaling the draws around the mean restores the unbiased variance (the modified
+    residuals of Davison and Hinkley 1997, with leverage ``1 / S``). One seed: its values as
+    they are.
+    """
+    count = len(values)
+    if count == 1:
+        return values[0]
+    pick = rng.integers(0, count, (values.shape[1], count))  # (B, S)
+    drawn = np.take_along_axis(values.T, pick, axis=1).mean(1)  # (B,)
+    full = values.mean(0)  # (B,)
+    return full + math.sqrt(count / (count - 1)) * (drawn - full)
 
 
 def task_arrays(results: Sequence[dict], task: str) -> tuple[np.ndarray, np.ndarray, list]:

@@ -17,6 +17,7 @@ from minbert_lab.stats.significance import (
     metric_value,
     paired_bootstrap,
     paired_bootstrap_arrays,
+    seed_draw_means,
     seed_summary,
     t_interval,
 )
@@ -81,6 +82,17 @@ def test_the_interval_covers_seed_noise_that_the_dev_set_alone_misses():
         covered_by_one_run += one.low <= 0 <= one.high
     assert covered / trials >= 0.93  # stated 0.95; three or four seeds make it conservative
     assert covered_by_one_run / trials <= 0.90  # one run a side: the seed noise is not covered
+
+
+def test_a_seed_draw_varies_as_much_as_the_mean_of_its_seeds():
+    """Three seeds: the drawn means vary by the unbiased s^2 / 3, not 2/3 of it, around the
+    mean of the three; one seed is taken as it is."""
+    values = np.tile(np.array([[0.0], [0.0], [1.0]]), (1, 200_000))  # (S=3, B)
+    draws = seed_draw_means(values, np.random.default_rng(0))
+    assert draws.mean() == pytest.approx(1 / 3, abs=0.005)
+    assert draws.var() == pytest.approx(values[:, 0].var(ddof=1) / 3, rel=0.02)
+    one = np.arange(5.0)[None]
+    assert np.array_equal(seed_draw_means(one, np.random.default_rng(0)), one[0])
 
 
 def test_one_run_a_side_is_the_bootstrap_over_dev_examples_alone():
