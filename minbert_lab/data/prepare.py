@@ -20,7 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from minbert_lab import __version__
-from minbert_lab.data.sources import OPTIONAL_FILES, REQUIRED_FILES, fetch, sha256_of
+from minbert_lab.data.sources import (
+    OPTIONAL_FILES,
+    REQUIRED_FILES,
+    fetch,
+    is_url,
+    sha256_of,
+)
 from minbert_lab.files import atomic_write
 
 QUORA_CARVE_RULE = "int(sha1(id).hexdigest(), 16) % 5 == 0 -> dev, other labelled pairs -> train"
@@ -174,9 +180,14 @@ def prepare(source: str, data_dir: Path | str = "data", *, quora_split: str = "a
     (the split every committed all-data result was trained on, so a source with the official
     file can still reproduce them).
 
+    A local folder is recorded in the manifest by its absolute path: ``predict`` fetches the
+    test files from the recorded source later, from any working directory (a notebook's too).
+
     Returns:
         The manifest as a dict.
     """
+    if not is_url(source):
+        source = str(Path(source).expanduser().resolve())
     if quora_split not in QUORA_SPLITS:
         raise ValueError(f"quora_split={quora_split!r} is not valid; choose one of "
                          f"{list(QUORA_SPLITS)}")

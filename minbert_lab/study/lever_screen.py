@@ -28,7 +28,6 @@ from minbert_lab.experiments.recipe import (
     RECIPE,
     SCREEN_PRECISION,
     fair_single_task_config,
-    lever_confirmation,
     lever_screen,
 )
 from minbert_lab.experiments.store import RunStore
@@ -107,10 +106,8 @@ def lever_confirmation_section(study: StudySettings, recipe: list[dict]) -> Sect
     store = RunStore(study.data_dir, study.runs_dir)
     confirmed = {}
     for lever in CANDIDATE_LEVERS:
-        runs = [result for seed in RECIPE_SEEDS
-                if (result := store.load(lever_confirmation(lever, study.profile, seed=seed,
-                                                            checkpoint=study.checkpoint)))]
-        if runs:
+        plan = confirmation_plan(study.profile, RECIPE_SEEDS, study.checkpoint, (lever,))
+        if runs := [result for _, config in plan if (result := store.load(config))]:
             confirmed[f"with {lever}"] = runs
     if not confirmed or not recipe:
         return Section(reading="*Lever confirmation: no lever confirmed yet. The screen above "

@@ -26,6 +26,17 @@ def test_real_manifest_counts_and_quora_carve(data_dir: Path) -> None:
         assert len(info["sha256"]) == 64
 
 
+def test_a_relative_source_folder_is_recorded_absolute(mirror: Path, tmp_path: Path,
+                                                       monkeypatch) -> None:
+    # `make data DATA_SOURCE=../shared/data/cs224n`: predict() reads the test files from the
+    # recorded source later, from a notebook's working directory too.
+    folder = mirror.resolve()
+    monkeypatch.chdir(folder.parent)
+    manifest = prepare(folder.name, tmp_path / "data")
+    assert manifest["source"] == str(folder)
+    assert load_manifest(tmp_path / "data")["source"] == str(folder)
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
