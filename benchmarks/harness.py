@@ -15,6 +15,8 @@ from pathlib import Path
 
 import torch
 
+from minbert_lab import cpu_model
+
 MAX_OTHER_LOAD = 0.1  # of all CPUs, used by other processes during a round
 PAUSE = 5.0  # seconds before a round is run again
 
@@ -142,12 +144,3 @@ def describe_machine(device: torch.device) -> str:
     threads = f"{torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op"
     return (f"{where}; torch {torch.__version__} ({threads} threads), transformers "
             f"{transformers.__version__}, Python {platform.python_version()}")  # fmt: skip
-
-
-def cpu_model() -> str:
-    """The CPU's model name from ``/proc/cpuinfo`` (e.g. "AMD EPYC"), else what Python knows."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"

@@ -30,6 +30,7 @@ COMMANDS = {
     "table": "run (or load) a paper table and print it",
     "predict": "write a saved model's CS224N submission files",
     "queue": "train a plan's missing runs in order, or list them",
+    "reproduce": "train committed runs again and compare the numbers",
 }
 EPILOG = """\
 'python -m minbert_lab COMMAND --help' shows a command's options.
@@ -63,6 +64,9 @@ def _add_data_dir(parser: argparse.ArgumentParser, default: str | None) -> None:
 
 
 RAW = argparse.RawDescriptionHelpFormatter  # keeps the epilogs' lists as written
+# experiments.queue.PLANS's names, spelled here so `--help` needs no torch import (a test checks
+# they are the same)
+PLAN_NAMES = ("recipe", "seeds", "single-task", "levers", "confirm")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_predict_command(commands)
     _add_table_command(commands)
     _add_queue_command(commands)
+    _add_reproduce_command(commands)
     return parser
 
 
@@ -196,14 +201,15 @@ def _add_queue_command(commands) -> None:
         "queue", help=COMMANDS["queue"], formatter_class=RAW,
         description="Train a plan's runs that are not stored yet, one after another, in the "
                     "plan's order (experiments.queue); run it again to go on where it stopped.",
-        epilog="plans: seeds (every Table 1-4 config at seeds 1 and 2), single-task (the "
+        epilog="plans: recipe (the recipe, seeds 0-2), seeds (every Table 1-4 config at seeds "
+               "1 and 2), single-task (the "
                "recipe on one task at a time, seeds 0-2), levers (the recipe and each "
                "candidate lever, bf16, seed 0), confirm (the recipe with each --lever, "
                "fp32, seeds 0-2)\n\nexamples:\n"
                "  python -m minbert_lab queue seeds --list\n"
                "  python -m minbert_lab queue confirm --lever '4 epochs' --list")
     _add_data_dir(queue, None)
-    queue.add_argument("plan", choices=["seeds", "single-task", "levers", "confirm"])
+    queue.add_argument("plan", choices=PLAN_NAMES)
     queue.add_argument("--lever", action="append", default=[], metavar="LEVER",
                        help="confirm: a candidate lever to confirm over three seeds (notebook "
                             "02's lever screen names the promising ones); repeat for several")
@@ -215,6 +221,32 @@ def _add_queue_command(commands) -> None:
                        help="where results are cached (default: %(default)s)")
     queue.add_argument("--list", action="store_true",
                        help="print the plan, each run stored or not, and train nothing")
+
+
+def _add_reproduce_command(commands) -> None:
+    reproduce = commands.add_parser(
+        "reproduce", help=COMMANDS["reproduce"], formatter_class=RAW,
+        description="Train committed runs again, one after another, and compare each with its "
+                    "committed result: every dev metric (to 1e-7) and every stored dev "
+                    "prediction. Where they agree, fields the committed result lacks (SST "
+                    "class probabilities, for an ensemble) are added to it from the new run. "
+                    "Each comparison is appended to results/reproductions.csv "
+                    "(experiments.reproduce). Exit status 1 if any run did not reproduce.",
+        epilog="examples:\n"
+               "  python -m minbert_lab reproduce recipe      # a queue plan's committed runs\n"
+               "  python -m minbert_lab reproduce 1dd61ad5b0482b90918c   # one committed run")
+    _add_data_dir(reproduce, None)
+    reproduce.add_argument("runs", nargs="+", metavar="RUN",
+                           help=f"a queue plan ({', '.join(PLAN_NAMES)}: its committed runs), or a "
+                                "committed result's key or file")
+    reproduce.add_argument("--profile", default="all-data", choices=list(PROFILES),
+                           help="a plan's profile and where a key is looked up "
+                                "(default: %(default)s)")
+    reproduce.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
+                           help="a plan's checkpoint (default: %(default)s)")
+    reproduce.add_argument("--runs-dir", default="runs",
+                           help="the new runs are cached under RUNS_DIR/reproduce "
+                                "(default: %(default)s)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -326,8 +358,33 @@ def _queue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reproduce(args: argparse.Namespace) -> int:
+    from minbert_lab.experiments.queue import PLANS
+    from minbert_lab.experiments.reproduce import committed_config, reproduce
+    from minbert_lab.experiments.store import RunStore
+
+    store = RunStore(args.data_dir, args.runs_dir)
+    runs = []
+    for name in args.runs:
+        if name in PLANS:
+            plan = PLANS[name](args.profile, checkpoint=args.checkpoint)
+            runs += [(label, config) for label, config in plan
+                     if (path := store.committed_path(config)) and path.is_file()]
+        else:
+            runs.append((name, committed_config(name, args.profile, data_dir=args.data_dir)))
+    if not runs:
+        raise FileNotFoundError(f"nothing committed to reproduce in {', '.join(args.runs)}")
+    found = [reproduce(config, data_dir=args.data_dir, runs_dir=args.runs_dir,
+                       label=f"reproduce {k}/{len(runs)} ({label})")
+             for k, (label, config) in enumerate(runs, 1)]
+    for reproduction in found:
+        print(reproduction.line())
+    return 0 if all(r.reproduced for r in found) else 1
+
+
 # What each command runs (the heavy imports happen inside, so `--help` stays instant).
-HANDLERS = {"data": _data, "run": _run, "predict": _predict, "table": _table, "queue": _queue}
+HANDLERS = {"data": _data, "run": _run, "predict": _predict, "table": _table, "queue": _queue,
+            "reproduce": _reproduce}
 
 
 def _dispatch(args: argparse.Namespace) -> int:

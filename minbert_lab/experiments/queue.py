@@ -30,6 +30,7 @@ from minbert_lab.experiments.recipe import (
     fair_single_task_config,
     lever_confirmation,
     lever_screen,
+    recipe_config,
 )
 from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result
 
@@ -61,6 +62,14 @@ def seeds_plan(profile: str = "all-data", seeds: tuple[int, ...] = (1, 2),
     plan.append((CE_CS_STS, ce_cs_sts_config(profile, checkpoint=checkpoint)))
     return [(f"{label}, seed {seed}", dataclasses.replace(config, seed=seed))
             for label, config in plan for seed in seeds]
+
+
+def recipe_plan(profile: str = "all-data", seeds: tuple[int, ...] = (0, 1, 2),
+                checkpoint: str = DEFAULT_CHECKPOINT) -> Plan:
+    """The recipe at every seed (the all-data ones are committed: ``reproduce recipe`` trains
+    them again to check them)."""
+    return [(f"recipe, seed {seed}", recipe_config(profile, seed=seed, checkpoint=checkpoint))
+            for seed in seeds]
 
 
 def fair_single_task_plan(profile: str = "all-data", seeds: tuple[int, ...] = (0, 1, 2),
@@ -98,6 +107,7 @@ def confirmation_plan(profile: str = "all-data", seeds: tuple[int, ...] = (0, 1,
 
 
 PLANS: dict[str, Callable[..., Plan]] = {
+    "recipe": recipe_plan,
     "seeds": seeds_plan,
     "single-task": fair_single_task_plan,
     "levers": lever_screen_plan,

@@ -1,0 +1,104 @@
+"""Reproducing a committed run: trained again, compared number for number, and an old result
+gains the fields it predates only when the two agree."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from smoke_configs import SST_SMOKE
+
+import minbert_lab.experiments.store as store
+from minbert_lab.cli import PLAN_NAMES, main
+from minbert_lab.experiments.cache import run_or_load
+from minbert_lab.experiments.queue import PLANS
+from minbert_lab.experiments.reproduce import RECORD_FILE, committed_config, reproduce
+from minbert_lab.experiments.store import load_result, save_result
+
+
+@pytest.fixture
+def committed(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``SST_SMOKE`` trained and committed (the smoke profile treated as committed), then
+    stripped of its SST class probabilities, as a result stored before they were kept.
+    Returns the committed file."""
+    monkeypatch.setattr(store, "COMMITTED_PROFILES", ("smoke",))
+    results = tmp_path / "results"
+    run_or_load(SST_SMOKE, data_dir=data_dir, runs_dir=tmp_path / "runs", results_dir=results,
+                progress=False)
+    path = results / "smoke" / f"{store.cache_key(SST_SMOKE, data_dir)}.json"
+    old = load_result(path)
+    assert "probabilities" in old["predictions"]["sst"]
+    old["predictions"]["sst"].pop("probabilities")
+    save_result(path, old)
+    return path
+
+
+def test_a_reproduced_run_gains_the_fields_it_predates(
+        committed: Path, data_dir: Path, tmp_path: Path, forbid_training: Callable[[], None]):
+    before = load_result(committed)
+    found = reproduce(SST_SMOKE, data_dir=data_dir, runs_dir=tmp_path / "again",
+                      results_dir=committed.parents[1], progress=False)
+    assert found.reproduced and found.predictions_identical
+    assert found.largest_metric_difference == 0.0
+    assert found.added == ["sst probabilities"]
+    assert "reproduced;" in found.line() and "sst probabilities" in found.line()
+
+    after = load_result(committed)
+    probabilities = after["predictions"]["sst"].pop("probabilities")
+    assert after == before  # nothing else changed
+    assert len(probabilities) == len(before["predictions"]["sst"]["ids"])
+    assert all(len(p) == 5 and abs(sum(p) - 1) < 1e-3 for p in probabilities)
+
+    # Asked again, it compares with the reproduction it cached, training nothing.
+    forbid_training()
+    again = reproduce(SST_SMOKE, data_dir=data_dir, runs_dir=tmp_path / "again",
+                      results_dir=committed.parents[1], progress=False)
+    assert again.reproduced and again.added == []
+    rows = list(csv.DictReader((committed.parents[1] / RECORD_FILE).open()))
+    assert [r["reproduced"] for r in rows] == ["True", "True"]
+    assert rows[0]["added"] == "sst probabilities" and rows[0]["key"] == committed.stem
+
+
+def test_a_run_that_does_not_reproduce_leaves_the_committed_result_alone(
+        committed: Path, data_dir: Path, tmp_path: Path):
+    altered = load_result(committed)
+    altered["metrics"]["sst_acc"] += 1e-6
+    save_result(committed, altered)
+    found = reproduce(SST_SMOKE, data_dir=data_dir, runs_dir=tmp_path / "again",
+                      results_dir=committed.parents[1], progress=False)
+    assert not found.reproduced and found.added == []
+    assert found.largest_metric_difference == pytest.approx(1e-6)
+    assert "NOT reproduced" in found.line()
+    assert load_result(committed) == altered
+
+
+def test_a_committed_run_is_named_by_its_key_or_file(committed: Path, data_dir: Path):
+    results, stored = committed.parents[1], SST_SMOKE.resolved()  # results store it resolved
+    assert committed_config(committed.stem, "smoke", data_dir=data_dir,
+                            results_dir=results) == stored
+    assert committed_config(str(committed), data_dir=data_dir, results_dir=results) == stored
+    with pytest.raises(FileNotFoundError, match="no committed result"):
+        committed_config("0123456789abcdef0123", "smoke", data_dir=data_dir,
+                         results_dir=results)
+    renamed = committed.with_name("0123456789abcdef0123.json")
+    renamed.write_bytes(committed.read_bytes())
+    with pytest.raises(ValueError, match="filed under"):
+        committed_config(str(renamed), data_dir=data_dir, results_dir=results)
+
+
+def test_the_command_says_in_one_line_when_there_is_nothing_to_reproduce(
+        data_dir: Path, tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["python -m minbert_lab"])
+    assert main(["--data-dir", str(data_dir), "reproduce", "recipe", "--profile", "smoke",
+                 "--runs-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip().endswith("nothing committed to reproduce in recipe")
+    assert main(["--data-dir", str(data_dir), "reproduce", "0123456789abcdef0123",
+                 "--runs-dir", str(tmp_path)]) == 1
+    assert "no committed result" in capsys.readouterr().err
+
+
+def test_the_command_line_knows_every_queue_plan():
+    assert list(PLAN_NAMES) == list(PLANS)
