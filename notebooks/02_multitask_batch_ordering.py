@@ -47,6 +47,7 @@ from minbert_lab.study import (
     paper_table,
     recipe_runs,
     recipe_section,
+    score_ceiling_section,
 )
 
 study = StudySettings.from_env(profile=PROFILE, checkpoint=CHECKPOINT, seeds=SEEDS)
@@ -127,6 +128,19 @@ section
 question = one_against_three(study)
 question.save(study)
 question
+
+# %% [markdown]
+# ## What limits the score
+#
+# Each task at the best value any stored run of this profile reached (any config, seed or
+# precision), beside the recipe, and the score those three bests would make together: a score
+# no run reached, and so the most that choosing among the stored configs task by task could
+# give.
+
+# %%
+ceiling = score_ceiling_section(study, recipe.recipe)
+ceiling.save(study)
+ceiling
 
 # %% [markdown]
 # ## Do the verdicts survive a reseed?

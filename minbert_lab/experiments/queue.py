@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import json
 import statistics
 import sys
 import warnings
@@ -27,12 +28,15 @@ from minbert_lab.experiments.cache import run_or_load
 from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.experiments.recipe import (
+    CANDIDATE_LEVERS,
+    RECIPE,
     fair_single_task_config,
     lever_confirmation,
     lever_screen,
+    recipe_ablations,
     recipe_config,
 )
-from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result
+from minbert_lab.experiments.store import RUNS_DIR, RunStore, key_form, load_result
 
 Plan = list[tuple[str, RunConfig]]
 
@@ -113,6 +117,26 @@ PLANS: dict[str, Callable[..., Plan]] = {
     "levers": lever_screen_plan,
     "confirm": confirmation_plan,
 }
+
+
+def every_planned_run(profile: str = "all-data",
+                      checkpoint: str = DEFAULT_CHECKPOINT) -> Plan:
+    """Every run the study plans, each once (its first label): Tables 1-4 and the CE+CS STS
+    run at seeds 0-2, the recipe, its ablations (seed 0), the fair single-task models, the lever
+    screen and every candidate lever's confirmation."""
+    ablations = [(f"{label}, seed 0", config) for label, config
+                 in recipe_ablations(profile, checkpoint=checkpoint).items() if label != RECIPE]
+    plans = [seeds_plan(profile, (0, 1, 2), checkpoint),
+             recipe_plan(profile, checkpoint=checkpoint), ablations,
+             fair_single_task_plan(profile, checkpoint=checkpoint),
+             lever_screen_plan(profile, checkpoint=checkpoint),
+             confirmation_plan(profile, checkpoint=checkpoint, levers=tuple(CANDIDATE_LEVERS))]
+    seen, out = set(), []
+    for label, config in (run for plan in plans for run in plan):
+        if (form := json.dumps(key_form(config), sort_keys=True)) not in seen:
+            seen.add(form)
+            out.append((label, config))
+    return out
 
 
 def is_stored(config: RunConfig, *, data_dir: Path | str = DATA_DIR,

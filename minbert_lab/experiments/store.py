@@ -179,6 +179,16 @@ class RunStore:
         committed = self.committed_path(config)
         return self.path(config).is_file() or (committed is not None and committed.is_file())
 
+    def results(self, profile: str) -> dict[str, dict]:
+        """Every whole stored result of ``profile`` by its file name (the key, or a zero-shot
+        name): the committed ones, then the run cache's others."""
+        found: dict[str, dict] = {}
+        for folder in (Path(self.results_dir) / profile, Path(self.runs_dir) / profile):
+            for path in sorted(folder.glob("*.json")):
+                if path.stem not in found and (result := load_result(path)) is not None:
+                    found[path.stem] = result
+        return found
+
     def missing(self, configs: Mapping[str, RunConfig]) -> dict[str, RunConfig]:
         """The configs with no whole stored result, each run once (the first label keeps it)."""
         todo: dict[str, RunConfig] = {}

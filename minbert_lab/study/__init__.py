@@ -5,6 +5,8 @@ trains or only loads stored runs), shows its :func:`banner`, and asks this packa
 study's tables and figures. Underneath: ``settings.py`` (parameters and folders), ``runs.py``
 (the runs a notebook needs, over its seeds), ``paper_tables.py`` (a paper table with its
 reading), ``recipe_section.py`` (our recipe, the references, one model against three),
+``ceiling.py`` (what limits the score), ``lever_screen.py`` (the levers' screen and
+confirmation), ``headline.py`` (the study in one table),
 ``figures.py`` (Figures 2 and 3), ``extensions.py`` (notebook 04's sections), ``section.py``
 (what a section shows), ``submission.py`` (the CS224N files).
 This layer trains or loads runs through ``experiments`` and hands them to ``analysis``,
@@ -21,6 +23,7 @@ from minbert_lab.analysis.overview import (
 from minbert_lab.config import TASK_TITLES, TASKS
 from minbert_lab.plots.heads_diagram import plot_head_architectures
 from minbert_lab.study.banner import banner
+from minbert_lab.study.ceiling import score_ceiling_section
 from minbert_lab.study.error_analysis import (
     best_model,
     para_confusion,
@@ -77,6 +80,7 @@ __all__ = [
     "lever_screen_section",
     "one_against_three",
     "paper_table",
+    "score_ceiling_section",
     "para_confusion",
     "paraphrase_errors",
     "pcgrad_against_shuffled",

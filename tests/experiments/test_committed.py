@@ -157,3 +157,16 @@ def test_the_committed_all_data_tables_come_from_the_committed_results(
             mean = sum(round(r["metrics"][metric], 4) for r in runs[:n]) / n
             # the table shows the mean of the rows' 4-place values, to 4 places
             assert abs(committed.loc[label, column] - mean) <= 5e-5 + 1e-12, (label, column)
+
+
+def test_every_stored_result_of_a_profile_is_listed_once_the_committed_first(
+        tmp_path: Path) -> None:
+    results, runs = tmp_path / "results", tmp_path / "runs"
+    store.save_result(results / "smoke" / "a.json", {"metrics": {"score": 1.0}})
+    store.save_result(runs / "smoke" / "a.json", {"metrics": {"score": 0.0}})
+    store.save_result(runs / "smoke" / "b.json", {"metrics": {"score": 0.5}})
+    (runs / "smoke" / "c.json").write_text("{damaged")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = store.RunStore("no-data", runs, results).results("smoke")
+    assert found == {"a": {"metrics": {"score": 1.0}}, "b": {"metrics": {"score": 0.5}}}

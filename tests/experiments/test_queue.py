@@ -15,6 +15,7 @@ from minbert_lab.experiments.queue import (
     PLANS,
     confirmation_plan,
     estimated_seconds,
+    every_planned_run,
     is_stored,
     run_queue,
     seeds_plan,
@@ -37,6 +38,16 @@ def test_the_seed_plan_at_seed_0_is_exactly_the_committed_seed_0_study(data_dir:
                if not is_stored(config, data_dir=data_dir, runs_dir="no-runs",
                                 results_dir=RESULTS_DIR)]
     assert missing == []
+
+
+def test_every_committed_run_is_named_by_a_plan_but_the_explorations(data_dir: Path) -> None:
+    store = RunStore(data_dir, "no-runs", RESULTS_DIR)
+    named = [store.key(config) for _, config in every_planned_run()]
+    assert len(named) == len(set(named))
+    unnamed = sorted(set(store.results("all-data")) - set(named))
+    # the recipe's two single-task explorations (experiments.recipe) and the zero-shot rows
+    assert [key for key in unnamed if not key.startswith("zero-shot-")] == [
+        "a76c2b876b112a5c4f99", "ba8a9bae7e71f464498c"]
 
 
 def test_the_claims_rows_train_first_and_each_config_gets_both_seeds_in_a_row() -> None:
