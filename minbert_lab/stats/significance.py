@@ -41,9 +41,13 @@ NOT_SIGNIFICANT = "not significant"
 _CHUNK = 256  # resamples evaluated at once: bounds memory on the full dev sets
 
 
+POWER = 0.8  # the chance of detecting a difference that ``detectable`` sizes
+
+
 @dataclass(frozen=True)
 class BootstrapDifference:
-    """``a - b`` on ``metric``: the observed difference, its interval and p-value."""
+    """``a - b`` on ``metric``: the observed difference, its interval and p-value, and the
+    standard deviation of the bootstrap differences (the comparison's standard error)."""
 
     metric: str
     difference: float
@@ -52,10 +56,20 @@ class BootstrapDifference:
     p_value: float
     resamples: int
     level: float = LEVEL
+    standard_error: float = math.nan
 
     @property
     def significant(self) -> bool:
         return self.p_value < 1 - self.level
+
+    def detectable(self, power: float = POWER) -> float:
+        """The smallest true difference this comparison would call significant with
+        probability ``power``, at the noise it measured: ``(z_(1 - alpha/2) + z_power) x``
+        the standard error (normal approximation; 2.80 x at 95% and 80%). A difference "not
+        significant" here may still be real but smaller than this."""
+        alpha = 1 - self.level
+        return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+                     * self.standard_error)
 
 
 def t_interval(values: Sequence[float], level: float = LEVEL) -> tuple[float, float, float]:
@@ -158,7 +172,7 @@ def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.
     extreme = np.abs(draws - observed) >= abs(observed) - 1e-12
     p_value = (1 + int(extreme.sum())) / (resamples + 1)
     return BootstrapDifference(metric, observed, float(low), float(high), p_value, resamples,
-                               level)
+                               level, float(draws.std(ddof=1)))
 
 
 def seed_draw_means(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -251,7 +265,9 @@ def compare(results: Mapping[str, Sequence[dict]], pairs: Sequence[tuple[str, st
     """The paired bootstrap for each ``(a, b)`` pair of labels and each metric.
 
     Columns: ``a, b, metric, difference`` (a - b, mean over seeds), ``low, high, p_value``,
-    and ``verdict``: the better config's label, or ``NOT_SIGNIFICANT``.
+    ``verdict``: the better config's label, or ``NOT_SIGNIFICANT``, and ``detectable``: the
+    smallest difference the comparison would detect with probability ``POWER``
+    (:meth:`BootstrapDifference.detectable`).
     """
     rows = []
     for a, b in pairs:
@@ -261,7 +277,8 @@ def compare(results: Mapping[str, Sequence[dict]], pairs: Sequence[tuple[str, st
             verdict = NOT_SIGNIFICANT if not d.significant else (a if d.difference > 0 else b)
             rows.append({"a": a, "b": b, "metric": metric, "difference": round(d.difference, 4),
                          "low": round(d.low, 4), "high": round(d.high, 4),
-                         "p_value": round(d.p_value, 4), "verdict": verdict})
+                         "p_value": round(d.p_value, 4), "verdict": verdict,
+                         "detectable": round(d.detectable(), 4)})
     frame = pd.DataFrame(rows)
     frame.attrs.update(level=level, resamples=resamples,
                        seeds=len(next(iter(results.values()))) if results else 0)

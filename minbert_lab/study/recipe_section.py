@@ -40,6 +40,11 @@ from minbert_lab.study.section import Section
 from minbert_lab.study.settings import StudySettings
 
 RECIPE_SEEDS = (0, 1, 2)
+# The column `detectable` of a table made by stats.significance.compare, in its caption.
+DETECTABLE = ("detectable: the smallest true difference the test would find significant four "
+              "times in five at the noise it measured ((1.96 + 0.84) x the standard deviation "
+              "of its bootstrap differences), so a difference 'not significant' may be real "
+              "but smaller than that.")
 SINGLE_TASK = "single-task references (one model per task)"
 
 
@@ -159,7 +164,7 @@ def recipe_section(study: StudySettings, recipe: RecipeRuns) -> Section:
             f"{label} {n}" for label, n in seeds.items()) + f"). {note}")
     comparisons.attrs["caption"] = (
         "The recipe minus each other model, by the verdict test (stats.significance: seeds "
-        f"and dev examples resampled together). {note}")
+        f"and dev examples resampled together); {DETECTABLE} {note}")
     ablations.attrs["caption"] = (
         "What each lever is worth: the recipe minus the recipe without it, both seed 0, by the "
         f"verdict test over the dev examples; per-task gains are differences of one run. {note}")
@@ -233,7 +238,7 @@ def one_against_three(study: StudySettings) -> Section:
     if len(comparisons):
         comparisons.attrs["caption"] = (
             "The recipe minus each three-model system, by the verdict test (seeds and dev "
-            f"examples resampled together). {note}")
+            f"examples resampled together); {DETECTABLE} {note}")
     return Section(tables=[("one-against-three", summary)]
                    + ([("one-against-three-tests", comparisons)] if len(comparisons) else []),
                    reading=" ".join(question.notes))

@@ -54,6 +54,24 @@ def test_bootstrap_intervals_cover_the_true_difference_at_about_the_stated_rate(
     assert 0.90 <= covered / trials <= 0.99  # stated: 0.95 (binomial sd ~0.015 at 200 trials)
 
 
+def test_a_difference_of_the_detectable_size_is_found_about_four_times_in_five():
+    """Two classifiers 0.05 apart (``_population``); on 713-example dev sets the paired
+    difference's standard error is sqrt(0.2275 / 713) = 0.0179, so 2.80 x that is 0.05: a
+    true difference of the detectable size should be significant in about 80% of dev sets."""
+    rng = np.random.default_rng(5)
+    labels, a, b = _population(rng)
+    trials, found, sizes = 200, 0, []
+    for trial in range(trials):
+        rows = rng.integers(0, len(labels), 713)
+        data = {"sst": (labels[rows].astype(float), a[rows][None].astype(float),
+                        b[rows][None].astype(float))}
+        d = paired_bootstrap_arrays(data, "sst_acc", resamples=400, seed=trial)
+        found += d.significant
+        sizes.append(d.detectable())
+    assert np.mean(sizes) == pytest.approx(0.05, rel=0.1)
+    assert 0.70 <= found / trials <= 0.90  # stated 0.80 (binomial sd ~0.03 at 200 trials)
+
+
 def _seeded_runs(rng: np.random.Generator, labels: np.ndarray, easy: np.ndarray,
                  seeds: int) -> np.ndarray:
     """``(seeds, n)`` binary predictions of one config whose accuracy moves from seed to seed
