@@ -183,11 +183,8 @@ def recipe_reading(summary: pd.DataFrame, recipe: str, comparisons: pd.DataFrame
              f"({', '.join(f'{METRIC_NAMES[m]} {row[m]:.3f}' for m in METRIC_OF.values())}); "
              + (f"it reaches the {target} target." if row["score"] >= target else
                 f"below the {target} target by {target - row['score']:.3f}.")]
-    for _, c in comparisons[comparisons["metric"] == "score"].iterrows():
-        verdict = ("better" if c["verdict"] == recipe else NOT_SIGNIFICANT
-                   if c["verdict"] == NOT_SIGNIFICANT else "worse")
-        lines.append(f"- against {c['b']}: {c['difference']:+.4f} [{c['low']:+.4f}, "
-                     f"{c['high']:+.4f}], p = {c['p_value']:.3f}: {verdict}.")
+    lines += [_comparison_line(c, recipe)
+              for _, c in comparisons[comparisons["metric"] == "score"].iterrows()]
     if ablations is not None and len(ablations):
         helped = ablations[ablations["verdict"] == "helps"]["lever"].tolist()
         lines.append("- levers that helped significantly: " + (", ".join(helped) or "none")
@@ -199,6 +196,31 @@ def recipe_reading(summary: pd.DataFrame, recipe: str, comparisons: pd.DataFrame
             lines.append(f"- the paper's \"{c['claim']}\": multitask minus single-task "
                          f"{c['ours']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}]: {word}.")
     return "\n".join(lines)
+
+
+def one_against_three_reading(comparisons: pd.DataFrame, recipe: str) -> str:
+    """The answer to the study's question, from the recipe's comparisons with each three-model
+    system (``recipe_comparisons``): the score differences, and whether any shows one model
+    beating three, or how large a difference these runs could have shown."""
+    scores = comparisons[comparisons["metric"] == "score"]
+    if scores.empty:
+        return ""
+    beaten = scores[scores["verdict"] == recipe]["b"].tolist()
+    answer = ("**One model beats three:** significantly, against " + "; ".join(beaten) + "."
+              if beaten else
+              "**One model beating three is not shown:** no three-model system scores "
+              "significantly below the recipe; with these runs the test could find a "
+              f"difference of about {scores['detectable'].min():.3f} or more.")
+    return "\n".join([answer, *(_comparison_line(c, recipe) for _, c in scores.iterrows())])
+
+
+def _comparison_line(c: pd.Series, recipe: str) -> str:
+    """One comparison of the recipe (``a``) with ``b``, as a bullet of a reading."""
+    verdict = ("better" if c["verdict"] == recipe else NOT_SIGNIFICANT
+               if c["verdict"] == NOT_SIGNIFICANT else "worse")
+    return (f"- against {c['b']}: {c['difference']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}], "
+            f"p = {c['p_value']:.3f}: {verdict}"
+            + (f" (detectable: {c['detectable']:.3f})" if "detectable" in c else "") + ".")
 
 
 def zero_shot_reading(frame: pd.DataFrame, task: str, label: str) -> str:

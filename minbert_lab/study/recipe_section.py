@@ -17,6 +17,7 @@ from minbert_lab.analysis.recipe import (
     ablation_table,
     combined_single_task,
     multitask_claims,
+    one_against_three_reading,
     recipe_comparisons,
     recipe_reading,
     recipe_summary,
@@ -239,9 +240,10 @@ def one_against_three(study: StudySettings) -> Section:
         comparisons.attrs["caption"] = (
             "The recipe minus each three-model system, by the verdict test (seeds and dev "
             f"examples resampled together); {DETECTABLE} {note}")
+    reading = (one_against_three_reading(comparisons, ONE_MODEL) if len(comparisons) else "")
     return Section(tables=[("one-against-three", summary)]
                    + ([("one-against-three-tests", comparisons)] if len(comparisons) else []),
-                   reading=" ".join(question.notes))
+                   reading="\n\n".join(filter(None, [reading, " ".join(question.notes)])))
 
 
 def fair_single_task_runs(study: StudySettings) -> list[dict]:

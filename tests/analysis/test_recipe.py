@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from fake_runs import fake_result
 
@@ -9,6 +10,7 @@ from minbert_lab.analysis.recipe import (
     combined_single_task,
     confirmation_table,
     multitask_claims,
+    one_against_three_reading,
     recipe_comparisons,
     recipe_reading,
     recipe_summary,
@@ -86,3 +88,22 @@ def test_zero_shot_reading_names_the_rows_below_it() -> None:
     assert "Siamese" in text and "1 of 2" in text
     frame.loc[0, "ours_sts_pearson"] = 0.9
     assert "Every fine-tuned row beats it" in zero_shot_reading(frame, "sts", "zero-shot")
+
+
+def test_the_study_question_is_answered_with_what_the_test_could_detect() -> None:
+    rows = [{"a": "one", "b": "three fair", "metric": "score", "difference": 0.006,
+             "low": -0.004, "high": 0.017, "p_value": 0.24, "verdict": "not significant",
+             "detectable": 0.0152},
+            {"a": "one", "b": "three best", "metric": "score", "difference": -0.003,
+             "low": -0.013, "high": 0.008, "p_value": 0.6, "verdict": "not significant",
+             "detectable": 0.0145},
+            {"a": "one", "b": "three best", "metric": "sst_acc", "difference": 0.03,
+             "low": 0.01, "high": 0.05, "p_value": 0.01, "verdict": "one", "detectable": 0.02}]
+    reading = one_against_three_reading(pd.DataFrame(rows), "one")
+    assert reading.startswith("**One model beating three is not shown:**")
+    assert "a difference of about 0.015 or more" in reading  # the smaller of the two
+    assert "- against three fair: +0.0060 [-0.0040, +0.0170], p = 0.240: not significant " \
+           "(detectable: 0.015)." in reading
+    rows[0].update(verdict="one", p_value=0.01, low=0.001)
+    assert one_against_three_reading(pd.DataFrame(rows), "one").startswith(
+        "**One model beats three:** significantly, against three fair.")
