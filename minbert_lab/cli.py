@@ -12,15 +12,10 @@ import sys
 from pathlib import Path
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
-from minbert_lab.config import (
-    CLASSIFICATION_TASKS,
-    PROFILES,
-    REGULARIZERS,
-    SAMPLERS,
-    TASKS,
-)
+from minbert_lab.config import CLASSIFICATION_TASKS, REGULARIZERS, SAMPLERS, TASKS
 from minbert_lab.data.sources import DEFAULT_SOURCE
 from minbert_lab.experiments.grids import GRIDS
+from minbert_lab.profiles import PROFILES
 from minbert_lab.run_flags import RUN_FLAGS, add_flag, config_from_args, heads_and_losses
 
 # One line per command, as ``--help`` and the README's "Command line" section show them.

@@ -33,13 +33,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from minbert_lab.config import NUM_CLASSES, PROFILES
+from minbert_lab.config import NUM_CLASSES
 from minbert_lab.data.batch import CPU
 from minbert_lab.data.sources import DataSourceError, fetch
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split
 from minbert_lab.data.tokenized import cached_tokenize
 from minbert_lab.files import atomic_write
 from minbert_lab.losses import make_loss
+from minbert_lab.profiles import PROFILES
 from minbert_lab.training.evaluation import evaluate
 from minbert_lab.training.saved_model import load_model
 from minbert_lab.training.trainee import Trainee

@@ -30,7 +30,6 @@ from minbert_lab.config import (
     PAIR_PROJECTIONS,
     POOLINGS,
     PRECISIONS,
-    PROFILES,
     TASKS,
     TASKS_PER_STEP,
     Ordering,
@@ -38,6 +37,7 @@ from minbert_lab.config import (
     TaskConfig,
     default_task,
 )
+from minbert_lab.profiles import PROFILES
 
 # Every spelling the command line reads for a head or a loss: its name, the paper's label
 # tables print (HEAD_LABELS, LOSS_LABELS) and the short aliases TaskConfig accepts. The CLI maps

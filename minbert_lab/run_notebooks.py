@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minbert_lab.checkpoints import BUNDLED, DEFAULT_CHECKPOINT, resolve_checkpoint
-from minbert_lab.config import LOAD_ONLY, PROFILES
 from minbert_lab.data.prepare import CARVED
 from minbert_lab.durations import duration
 from minbert_lab.experiments.committed import COMMITTED_PROFILES as COMMITTED
+from minbert_lab.profiles import LOAD_ONLY, PROFILES
 
 # Per-cell limits: one cell runs at most one paper grid (Table 2: seven runs).
 CELL_TIMEOUTS = {"smoke": 600, "quick": 3600, "all-data": 12 * 3600, "full": 24 * 3600}

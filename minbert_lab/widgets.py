@@ -37,7 +37,6 @@ from minbert_lab.config import (
     HEADS,
     LOSSES,
     ORDERINGS,
-    PROFILES,
     REGULARIZERS,
     TASK_TITLES,
     TASKS,
@@ -49,6 +48,7 @@ from minbert_lab.experiments.grids import L2_WEIGHT, table4_base_tasks
 from minbert_lab.experiments.store import RunStore
 from minbert_lab.experiments.tables import profile_note
 from minbert_lab.plots.curves import plot_training_curves
+from minbert_lab.profiles import PROFILES
 
 if TYPE_CHECKING:
     from minbert_lab.study.settings import StudySettings

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, resolve_checkpoint
-from minbert_lab.config import PROFILES, TASK_TITLES, TASKS
+from minbert_lab.config import TASK_TITLES, TASKS
 from minbert_lab.data.prepare import CARVED
 from minbert_lab.data.splits import load_manifest, load_split, split_note
+from minbert_lab.profiles import PROFILES
 from minbert_lab.training.ordering import compositions
 
 STS_BINS = (0, 1, 2, 3, 4, 5)

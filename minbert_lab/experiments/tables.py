@@ -8,7 +8,6 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, quora_caveat
-from minbert_lab.config import PROFILES
 from minbert_lab.data.splits import DATA_DIR, load_manifest, split_note
 from minbert_lab.durations import duration
 from minbert_lab.experiments.cache import run_or_load
@@ -16,6 +15,7 @@ from minbert_lab.experiments.fanout import Executor, fan_out
 from minbert_lab.experiments.grids import GridRow, grid_rows
 from minbert_lab.experiments.store import RUNS_DIR, RunStore
 from minbert_lab.metrics import METRIC_OF, METRICS
+from minbert_lab.profiles import PROFILES
 
 
 def profile_note(profile: str) -> str:

@@ -22,7 +22,6 @@ import torch
 
 import minbert_lab
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT
-from minbert_lab.config import PROFILES
 from minbert_lab.data.collate import make_batches
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_manifest, load_split, split_note
 from minbert_lab.encoder import MinBert
@@ -30,6 +29,7 @@ from minbert_lab.experiments.committed import RESULTS_DIR
 from minbert_lab.experiments.store import RUNS_DIR, RunStore, load_result, save_result, stored_key
 from minbert_lab.metrics import METRIC_OF, task_metric
 from minbert_lab.model import pool
+from minbert_lab.profiles import PROFILES
 
 PAIR_TASKS = ("para", "sts")
 LABEL = "zero-shot: pretrained embeddings (mean pooling, cosine)"

@@ -7,9 +7,9 @@ import pandas as pd
 
 from minbert_lab.analysis.overview import batches_per_epoch, ordering_counts
 from minbert_lab.analysis.verdicts import curves_reading
-from minbert_lab.config import PROFILES
 from minbert_lab.plots.curves import plot_training_curves
 from minbert_lab.plots.ordering import plot_batch_composition
+from minbert_lab.profiles import PROFILES
 from minbert_lab.study.runs import load_rows
 from minbert_lab.study.section import Section, SectionFigure
 from minbert_lab.study.settings import StudySettings

@@ -37,9 +37,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, quora_caveat
-from minbert_lab.config import LOAD_ONLY, PROFILES, STUDY_SEEDS
 from minbert_lab.data.splits import DataNotPreparedError, load_manifest, split_note
 from minbert_lab.experiments.tables import to_markdown
+from minbert_lab.profiles import LOAD_ONLY, PROFILES, STUDY_SEEDS
 
 _FALSE = ("0", "false", "False", "no", "")
 FIGURE_DPI = 150

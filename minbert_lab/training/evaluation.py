@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from minbert_lab.config import PROFILES
 from minbert_lab.data.collate import make_batches
 from minbert_lab.heads import PairOutput
 from minbert_lab.metrics import METRIC_OF, composite, task_metric
+from minbert_lab.profiles import PROFILES
 from minbert_lab.training.divergence import TrainingDivergedError
 from minbert_lab.training.precision import autocast
 from minbert_lab.training.trainee import Trainee

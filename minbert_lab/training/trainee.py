@@ -8,12 +8,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from minbert_lab.config import NUM_CLASSES, PROFILES, RunConfig
+from minbert_lab.config import NUM_CLASSES, RunConfig
 from minbert_lab.data.batch import Batch
 from minbert_lab.data.splits import DATA_DIR, TaskSplit, load_split
 from minbert_lab.encoder import MinBert
 from minbert_lab.losses import make_loss
 from minbert_lab.model import MultitaskModel
+from minbert_lab.profiles import PROFILES
 from minbert_lab.regularizers import (
     TASK_KINDS,
     BregmanProximalPoint,

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from minbert_lab.config import PROFILES, Ordering, RunConfig, TaskConfig
+from minbert_lab.config import Ordering, RunConfig, TaskConfig
 from minbert_lab.experiments import extensions
 from minbert_lab.experiments.grids import GRIDS
 from minbert_lab.experiments.store import key_form
+from minbert_lab.profiles import PROFILES
 
 STORED = json.loads((Path(__file__).parent / "stored_key_forms.json").read_text())
 

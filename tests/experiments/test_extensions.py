@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from fake_runs import fake_result
 
-from minbert_lab.config import PROFILES
 from minbert_lab.experiments.extensions import (
     ALL_TASKS,
     BALANCED,
@@ -25,6 +24,7 @@ from minbert_lab.experiments.extensions import (
 )
 from minbert_lab.experiments.grids import grid_configs
 from minbert_lab.experiments.store import RunStore, save_result
+from minbert_lab.profiles import PROFILES
 
 
 def test_surgery_arms_change_only_the_step_and_the_surgery():

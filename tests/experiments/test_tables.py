@@ -8,9 +8,9 @@ import pytest
 from fake_runs import fake_result
 
 import minbert_lab.experiments.tables as tables
-from minbert_lab.config import PROFILES
 from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.experiments.tables import caption, profile_note, run_grid
+from minbert_lab.profiles import PROFILES
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))

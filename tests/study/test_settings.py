@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT  # noqa: E402
-from minbert_lab.config import PROFILES  # noqa: E402
+from minbert_lab.profiles import PROFILES  # noqa: E402
 from minbert_lab.study.settings import StudySettings, repo_root  # noqa: E402
 
 ENV = ("MINBERT_DATA_DIR", "MINBERT_RUNS_DIR", "MINBERT_FIGURES_DIR", "MINBERT_PROGRESS")
