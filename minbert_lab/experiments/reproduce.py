@@ -1,11 +1,12 @@
 """Reproducing a committed run: train it again from its config and compare, number for number.
 
 A committed all-data result is one training run on one machine. ``reproduce`` trains the same
-config again, in a scratch run cache of its own (the committed file is not touched while it
-trains, and a stopped reproduction resumes there), then compares the two runs: every dev metric,
-to ``TOLERANCE``, and every stored dev prediction and confidence, exactly (both as committed,
-4 decimals). The same config, data, seed and thread count on the same code give the same numbers,
-so a difference says that one of them, or the machine's arithmetic, changed.
+config again, on the thread count it was trained on, in a scratch run cache of its own (the
+committed file is not touched while it trains, and a stopped reproduction resumes there), then
+compares the two runs: every dev metric, to ``TOLERANCE``, and every stored dev prediction and
+confidence, exactly (both as committed, 4 decimals). The same config, data, seed and thread
+count on the same code give the same numbers, so a difference says that one of them, or the
+machine's arithmetic, changed.
 
 Where the two runs agree and the committed result predates a field the code now keeps (SST's
 class probabilities, which an ensemble averages), the field is added to the committed result
@@ -19,10 +20,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -87,8 +90,9 @@ def reproduce(config: RunConfig, *, data_dir: Path | str = DATA_DIR,
         raise FileNotFoundError(f"no committed result to reproduce for this run (key "
                                 f"{store.key(config)}, profile {config.resolved().profile})")
     scratch = Path(runs_dir) / "reproduce"
-    again = run_or_load(config, data_dir=data_dir, runs_dir=scratch,
-                        results_dir=scratch / "results", progress=progress, label=label)
+    with _threads(committed["environment"].get("threads")):
+        again = run_or_load(config, data_dir=data_dir, runs_dir=scratch,
+                            results_dir=scratch / "results", progress=progress, label=label)
     again = json.loads(json.dumps({k: v for k, v in again.items() if k != "cached"}))  # as read
     difference = _largest_metric_difference(committed["metrics"], again["metrics"])
     identical = _same_predictions(committed["predictions"], again["predictions"])
@@ -129,6 +133,20 @@ def committed_config(run: str, profile: str = "all-data", *, data_dir: Path | st
         raise ValueError(f"{path.name} was trained on other data or another library version: "
                          f"here its config is filed under {key}")
     return config
+
+
+@contextlib.contextmanager
+def _threads(count: int | None) -> Iterator[None]:
+    """Torch on ``count`` intra-op threads (the committed run's: the summation order, and so
+    the last bits, depend on it), then back as it was."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count or before)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _largest_metric_difference(committed: dict, again: dict) -> float:

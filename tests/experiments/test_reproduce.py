@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import torch
 from smoke_configs import SST_SMOKE
 
 import minbert_lab.experiments.store as store
@@ -66,9 +67,12 @@ def test_a_run_that_does_not_reproduce_leaves_the_committed_result_alone(
         committed: Path, data_dir: Path, tmp_path: Path):
     altered = load_result(committed)
     altered["metrics"]["sst_acc"] += 1e-6
+    altered["environment"]["threads"] = 1  # as if trained on one thread: it trains on one
     save_result(committed, altered)
+    threads = torch.get_num_threads()
     found = reproduce(SST_SMOKE, data_dir=data_dir, runs_dir=tmp_path / "again",
                       results_dir=committed.parents[1], progress=False)
+    assert found.threads == 1 and torch.get_num_threads() == threads
     assert not found.reproduced and found.added == []
     assert found.largest_metric_difference == pytest.approx(1e-6)
     assert "NOT reproduced" in found.line()
