@@ -221,12 +221,14 @@ def _add_queue_command(commands) -> None:
 def _add_reproduce_command(commands) -> None:
     reproduce = commands.add_parser(
         "reproduce", help=COMMANDS["reproduce"], formatter_class=RAW,
-        description="Train committed runs again, one after another, and compare each with its "
-                    "committed result: every dev metric (to 1e-7) and every stored dev "
-                    "prediction. Where they agree, fields the committed result lacks (SST "
-                    "class probabilities, for an ensemble) are added to it from the new run. "
-                    "Each comparison is appended to results/reproductions.csv "
-                    "(experiments.reproduce). Exit status 1 if any run did not reproduce.",
+        description="Train committed runs again, one after another, on the thread count "
+                    "each was trained on, and compare each with its committed result: "
+                    "identical (bit for bit), within float noise (metrics within 1e-6, "
+                    "stored dev values within 2e-4: another CPU), or not reproduced. An "
+                    "identical run adds the fields the committed result lacks (SST class "
+                    "probabilities, for an ensemble). Each comparison is appended to "
+                    "results/reproductions.csv (experiments.reproduce). Exit status 1 if any "
+                    "run did not reproduce.",
         epilog="examples:\n"
                "  python -m minbert_lab reproduce recipe      # a queue plan's committed runs\n"
                "  python -m minbert_lab reproduce 1dd61ad5b0482b90918c   # one committed run")
@@ -239,6 +241,9 @@ def _add_reproduce_command(commands) -> None:
                                 "(default: %(default)s)")
     reproduce.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
                            help="a plan's checkpoint (default: %(default)s)")
+    reproduce.add_argument("--replace", action="store_true",
+                           help="a run within float noise replaces its committed result whole "
+                                "(so that it gains the fields an identical run would add)")
     reproduce.add_argument("--runs-dir", default="runs",
                            help="the new runs are cached under RUNS_DIR/reproduce "
                                 "(default: %(default)s)")
@@ -370,7 +375,7 @@ def _reproduce(args: argparse.Namespace) -> int:
     if not runs:
         raise FileNotFoundError(f"nothing committed to reproduce in {', '.join(args.runs)}")
     found = [reproduce(config, data_dir=args.data_dir, runs_dir=args.runs_dir,
-                       label=f"reproduce {k}/{len(runs)} ({label})")
+                       replace=args.replace, label=f"reproduce {k}/{len(runs)} ({label})")
              for k, (label, config) in enumerate(runs, 1)]
     for reproduction in found:
         print(reproduction.line())
