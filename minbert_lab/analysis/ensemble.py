@@ -49,8 +49,8 @@ def _average(task: str, stored: list[dict], results: Sequence[dict]
     if task == "sst":
         if any("probabilities" not in s for s in stored):
             raise ValueError("an SST run has no stored class probabilities (it was trained "
-                             "before they were kept): `python -m minbert_lab reproduce` "
-                             "trains it again and adds them")
+                             "before they were kept): `python -m minbert_lab reproduce "
+                             "<plan or key> --replace` trains it again and adds them")
         probabilities = np.mean([np.asarray(s["probabilities"], float) for s in stored], axis=0)
         return probabilities.max(-1), probabilities.argmax(-1).astype(float)
     if task == "para":

@@ -105,7 +105,8 @@ def caption(frame: pd.DataFrame) -> str:
         text += f"; not run yet: {', '.join(a['not_run'])}"
         if a.get("train_hint"):
             text += f" ({a['train_hint']})"
-    if "ours_para_acc" in frame and (caveat := quora_caveat(a["checkpoint"])):
+    shows_quora = "ours_para_acc" in frame or frame.isin(["para_acc"]).any().any()  # pivoted
+    if shows_quora and (caveat := quora_caveat(a["checkpoint"])):
         text += f". Quora: {caveat}"
     return text
 

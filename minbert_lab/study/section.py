@@ -34,10 +34,15 @@ class Section:
     reading: str = ""  # Markdown, shown under the figures
 
     def save(self, study: StudySettings) -> None:
+        """Saves the figures and the named tables; a table saved without a caption gets the
+        study's provenance as one (profile, checkpoint, data split, Quora caveat), so no saved
+        table is read without them."""
         for f in self.figures:
             study.save_figure(f.figure, f.name, stamp=f.stamp, shows_quora=f.shows_quora)
         for name, table in self.tables:
             if name is not None:
+                if not table.attrs.get("caption"):
+                    table.attrs["caption"] = study.caption_note()
                 study.save_table(table, name)
 
     def _ipython_display_(self) -> None:
