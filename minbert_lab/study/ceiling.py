@@ -14,13 +14,13 @@ from minbert_lab.study.settings import StudySettings
 def score_ceiling_section(study: StudySettings, recipe: list[dict]) -> Section:
     """The ``score-ceiling`` table over every stored run of the study's profile (each named by
     the plan it belongs to, else by its tasks and key), against ``recipe``'s runs."""
+    if not recipe:  # before reading every stored run
+        return Section(reading="*What limits the score: the recipe has no stored run yet.*")
     store = RunStore(study.data_dir, study.runs_dir)
     labels = {store.key(config): label
               for label, config in every_planned_run(study.profile, study.checkpoint)}
     stored = store.results(study.profile)
     runs = {labels.get(key) or _described(key, result): result for key, result in stored.items()}
-    if not recipe:
-        return Section(reading="*What limits the score: the recipe has no stored run yet.*")
     try:
         table = score_ceiling(runs, recipe)
     except ValueError as err:  # a task no stored run was scored on yet
