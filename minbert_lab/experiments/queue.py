@@ -169,11 +169,12 @@ def uses_smart(config: RunConfig) -> bool:
     return any(t.regularizer == "smart" for t in config.tasks.values())
 
 
-def observed_seconds(folders: list[Path]) -> dict[str, float | None]:
+def observed_seconds(folders: list[Path]) -> dict[tuple[str, str], float]:
     """Median seconds per epoch (training and evaluation) of the stored runs without SMART in
-    ``folders``, by kind, ``"single"`` or ``"multitask"`` (a run both cached and committed
-    counts once); ``None`` for a kind with no run."""
-    times: dict[str, list[float]] = {"single": [], "multitask": []}
+    ``folders``, by kind (``"single"`` or ``"multitask"``) and precision (``"fp32"`` or
+    ``"bf16"``); a run both cached and committed counts once, and a pair with no run is
+    absent."""
+    times: dict[tuple[str, str], list[float]] = {}
     paths = {path.name: path for folder in reversed(folders) if folder.is_dir()
              for path in sorted(folder.glob("*.json"))}
     for path in paths.values():
@@ -189,25 +190,35 @@ def observed_seconds(folders: list[Path]) -> dict[str, float | None]:
         except (ValueError, KeyError, TypeError):
             continue
         if not uses_smart(config):
-            times["multitask" if config.multitask else "single"].append(
-                seconds / config.resolved().epochs)
-    return {kind: statistics.median(v) if v else None for kind, v in times.items()}
+            resolved = config.resolved()
+            times.setdefault((_kind(config), resolved.precision), []).append(
+                seconds / resolved.epochs)
+    return {pair: statistics.median(v) for pair, v in times.items()}
+
+
+def _kind(config: RunConfig) -> str:
+    return "multitask" if config.multitask else "single"
 
 
 def estimated_seconds(configs: Iterable[RunConfig], store: RunStore) -> float | None:
     """A rough time to train ``configs``: each counts its epochs at the median seconds per
-    epoch of the stored runs of its kind and profile (``observed_seconds``; SMART runs count
-    double), as they were timed on whatever machine trained them. ``None`` when a kind has no
-    stored run to go by."""
-    observed: dict[str, dict[str, float | None]] = {}
+    epoch of the stored runs of its kind, profile and precision (``observed_seconds``; SMART
+    runs count double), as they were timed on whatever machine trained them. With no stored run
+    in its precision, a run goes at the other precision's pace (bf16 is faster where the CPU
+    has it natively, so that overestimates). ``None`` when a kind has no stored run at all."""
+    observed: dict[str, dict[tuple[str, str], float]] = {}
     total = 0.0
     for config in configs:
-        profile = config.resolved().profile
+        resolved = config.resolved()
+        profile = resolved.profile
         if profile not in observed:
             observed[profile] = observed_seconds([Path(store.runs_dir) / profile,
                                                   Path(store.results_dir) / profile])
-        per_epoch = observed[profile]["multitask" if config.multitask else "single"]
+        kind = _kind(config)
+        own = observed[profile].get((kind, resolved.precision))
+        any_precision = [pace for (k, _), pace in observed[profile].items() if k == kind]
+        per_epoch = own if own is not None else next(iter(any_precision), None)
         if per_epoch is None:
             return None
-        total += per_epoch * config.resolved().epochs * (2 if uses_smart(config) else 1)
+        total += per_epoch * resolved.epochs * (2 if uses_smart(config) else 1)
     return total

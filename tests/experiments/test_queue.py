@@ -124,3 +124,20 @@ def test_a_time_estimate_counts_each_run_epochs(data_dir: Path, tmp_path: Path) 
                              store) == pytest.approx(40.0)
     alone = RunConfig(tasks={"sst": MULTITASK["sst"]}, profile="smoke")
     assert estimated_seconds([alone], store) is None  # no single-task run to go by
+
+
+def test_a_time_estimate_goes_at_the_pace_of_the_runs_own_precision(data_dir: Path,
+                                                                     tmp_path: Path) -> None:
+    store = RunStore(data_dir, tmp_path / "runs", tmp_path / "results")
+    fp32 = RunConfig(tasks=MULTITASK, profile="smoke", epochs=2, precision="fp32")
+    bf16 = dataclasses.replace(fp32, precision="bf16", seed=1)
+    result = fake_result(epochs=2)
+    result["timings"] = {**result["timings"], "train_seconds": 19.0, "eval_seconds": 1.0}
+    store.save(fp32, result)  # 20 s over 2 epochs: 10 s an epoch in fp32
+    assert estimated_seconds([bf16], store) == pytest.approx(20.0)  # no bf16 run: fp32's pace
+    result["timings"] = {**result["timings"], "train_seconds": 7.0, "eval_seconds": 1.0}
+    result["config"] = bf16.resolved().to_dict()
+    store.save(bf16, result)  # 4 s an epoch in bf16
+    later = dataclasses.replace(bf16, seed=2)
+    assert estimated_seconds([later], store) == pytest.approx(8.0)
+    assert estimated_seconds([dataclasses.replace(fp32, seed=3)], store) == pytest.approx(20.0)
