@@ -204,8 +204,8 @@ def estimated_seconds(configs: Iterable[RunConfig], store: RunStore) -> float | 
     """A rough time to train ``configs``: each counts its epochs at the median seconds per
     epoch of the stored runs of its kind, profile and precision (``observed_seconds``; SMART
     runs count double), as they were timed on whatever machine trained them. With no stored run
-    in its precision, a run goes at the other precision's pace (bf16 is faster where the CPU
-    has it natively, so that overestimates). ``None`` when a kind has no stored run at all."""
+    in its precision, a run goes at the other precision's pace: too slow for a bf16 run where
+    the CPU has bf16 natively, too fast the other way. ``None`` when a kind has no stored run."""
     observed: dict[str, dict[tuple[str, str], float]] = {}
     total = 0.0
     for config in configs:
