@@ -73,8 +73,9 @@ notebooks: install
 	$(PY) -m jupytext --quiet --update --to ipynb notebooks/[0-9][0-9]_*.py
 	$(VENV)/bin/jupyter nbconvert --log-level=WARN --clear-output --inplace notebooks/[0-9][0-9]_*.ipynb
 
+# --durations: CI prints the slowest tests, so a growing suite shows where the time went.
 test: install
-	HF_HUB_OFFLINE=1 DATA_SOURCE="$(DATA_SOURCE)" $(PY) -m pytest -q -ra $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 DATA_SOURCE="$(DATA_SOURCE)" $(PY) -m pytest -q -ra --durations=15 $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check minbert_lab tests benchmarks
