@@ -94,7 +94,8 @@ def _over_seeds(frames: list[pd.DataFrame], seeds: tuple[int, ...],
                        train_seconds=float(stacked["train_seconds"].sum()),
                        note=f"{attrs['note']}; mean over up to {len(frames)} seeds "
                             f"({', '.join(map(str, seeds))}; column seeds), with 95% "
-                            "Student-t intervals over seeds")
+                            "Student-t intervals over seeds; train_seconds: the row's "
+                            "seeds together")
     return frame
 
 
