@@ -35,9 +35,12 @@ def encoding(tasks: Mapping[str, dict]) -> str:
 def cost_frame(results: Mapping[str, dict]) -> pd.DataFrame:
     """One row per result: what it trained, its main metric, and what it cost.
 
-    Columns: ``label, group, encoding, metric, value, train s/epoch, train examples/s,
-    eval examples/s, parameters, cached``. ``group`` is the task (single-task runs) or
-    ``"multitask"``; ``metric`` is the task's metric, or the composite score.
+    Columns: ``label, group, encoding, metric, value, train s/epoch, train CPU s/epoch,
+    train examples/s, eval examples/s, parameters, cached``. ``group`` is the task (single-task
+    runs) or ``"multitask"``; ``metric`` is the task's metric, or the composite score.
+    ``train s/epoch`` is wall clock, so it counts any time the process was paused;
+    ``train CPU s/epoch`` (all threads, pauses excluded) is empty for results stored before it
+    was kept.
     """
     rows = []
     for label, result in results.items():
@@ -54,6 +57,8 @@ def cost_frame(results: Mapping[str, dict]) -> pd.DataFrame:
             "metric": metric,
             "value": round(float(result["metrics"][metric]), 4),
             "train s/epoch": round(timings["train_seconds"] / max(evaluated, 1), 2),
+            "train CPU s/epoch": round(timings["train_cpu_seconds"] / max(evaluated, 1), 2)
+            if "train_cpu_seconds" in timings else None,
             "train examples/s": round(timings["train_examples_per_second"] or 0.0, 1),
             "eval examples/s": round(dev / timings["eval_seconds"], 1)
             if timings.get("eval_seconds") else None,

@@ -184,7 +184,7 @@ def train_epoch(training: Training, run: RunProgress, epoch: int) -> None:
     done = run.fast_forward(sources) if epoch == run.epoch else 0  # > 0 only on resume
     order, total_steps = training.schedule[epoch], sum(map(len, training.schedule))
     trainee.model.train()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     bar = tqdm(order[done:], initial=done, total=len(order), disable=not training.progress,
                desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, unit="batch")
     for position, tasks in enumerate(bar, start=done + 1):
@@ -204,11 +204,13 @@ def train_epoch(training: Training, run: RunProgress, epoch: int) -> None:
         asked = position < len(order) and training.stop.requested()
         if position < len(order) and training.resume and (asked or training.resume.due(run.step)):
             training.save(run, epoch=epoch, position=position, sources=sources,
-                          seconds=time.perf_counter() - started)
+                          seconds=time.perf_counter() - started,
+                          cpu_seconds=time.process_time() - cpu_started)
         if asked:
             bar.close()
             stop_if_asked(training, run)
     run.train_seconds += time.perf_counter() - started
+    run.train_cpu_seconds += time.process_time() - cpu_started
 
 
 def stop_if_asked(training: Training, run: RunProgress) -> None:

@@ -40,6 +40,7 @@ def result_record(trainee: Trainee, run: RunProgress, *, data_dir: Path | str,
         "predictions": run.best_predictions,
         "timings": {
             "train_seconds": run.train_seconds,
+            "train_cpu_seconds": run.train_cpu_seconds,
             "eval_seconds": run.eval_seconds,
             "train_examples_per_second": (run.examples / run.train_seconds
                                           if run.train_seconds else None),

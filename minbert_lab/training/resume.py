@@ -58,7 +58,8 @@ class RunProgress:
     position: int = 0
     step: int = 0  # optimizer steps taken in all
     examples: int = 0
-    train_seconds: float = 0.0
+    train_seconds: float = 0.0  # wall clock: a paused process (SIGSTOP) keeps counting
+    train_cpu_seconds: float = 0.0  # this process's CPU time, all its threads: pauses add none
     eval_seconds: float = 0.0
     steps: list[dict] = field(default_factory=list)  # {"step", "epoch", "task", "loss"}
     epochs: list[dict] = field(default_factory=list)  # {"epoch", <dev metrics>, "score"}
@@ -140,7 +141,8 @@ class ResumeFile:
         return time.monotonic() - self._last_save >= RESUME_SECONDS
 
     def save(self, run: RunProgress, *, epoch: int, position: int = 0,
-             sources: dict[str, CyclingBatches] | None = None, seconds: float = 0.0) -> None:
+             sources: dict[str, CyclingBatches] | None = None, seconds: float = 0.0,
+             cpu_seconds: float = 0.0) -> None:
         """Writes the state after ``position`` steps of ``epoch`` (atomically).
 
         Args:
@@ -149,12 +151,14 @@ class ResumeFile:
             position: its steps already done (0 at an epoch boundary).
             sources: the epoch's batch streams, when saving mid-epoch.
             seconds: training time of the epoch so far, not yet in ``run.train_seconds``.
+            cpu_seconds: its CPU time, not yet in ``run.train_cpu_seconds``.
         """
         if self.model is None or self.optimizer is None:
             raise RuntimeError("call start() before save()")
         progress = dataclasses.asdict(run)
         progress.update(
             epoch=epoch, position=position, train_seconds=run.train_seconds + seconds,
+            train_cpu_seconds=run.train_cpu_seconds + cpu_seconds,
             streams={t: s.state_dict() for t, s in (sources or {}).items()},
         )
         cuda = self._device().type == "cuda"

@@ -18,10 +18,13 @@ def test_cost_frame_names_the_encoding_and_throughput():
                              "train_examples_per_second": speed}
         result["data"] = {"dev_examples": {t: 10 for t in result["config"]["tasks"]}}
         result["model"] = {"parameters": 1000}
+    cross["timings"]["train_cpu_seconds"] = 7.0  # stored since CPU time was kept
     frame = cost_frame({"S-CD": siamese, "CE": cross, "all": multitask})
     assert frame["encoding"].tolist() == ["Siamese", "cross-encoder", "cross-encoder"]
     assert frame["metric"].tolist() == ["para_acc", "para_acc", "score"]
     assert frame["train s/epoch"].tolist() == [2.0, 2.0, 2.0]  # 2 evaluated epochs
+    assert frame["train CPU s/epoch"].tolist()[1] == 3.5
+    assert frame["train CPU s/epoch"].isna().tolist() == [True, False, True]
     assert frame["eval examples/s"].tolist() == [20.0, 20.0, 60.0]
     text = cost_reading(frame)
     says(text, "Quora paraphrase", "Siamese", "2.00x", "cross-encoder", "throughput")

@@ -30,6 +30,7 @@ def test_the_metrics_are_the_best_epochs(smoke_result: dict):
 def test_timings_model_environment_and_data_say_what_produced_it(smoke_result: dict):
     timings = smoke_result["timings"]
     assert timings["train_seconds"] > 0 and timings["eval_seconds"] > 0
+    assert timings["train_cpu_seconds"] > 0  # pause-free, unlike the wall clock
     assert smoke_result["model"]["parameters"] > 20_000_000  # MiniLM-L6 and three heads
     environment = smoke_result["environment"]
     assert environment["minbert_lab"] == minbert_lab.__version__

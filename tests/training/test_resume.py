@@ -41,14 +41,16 @@ def test_by_default_every_few_minutes(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_save_records_the_position_without_changing_the_run(tmp_path: Path) -> None:
     checkpoints, run = _started(tmp_path / "a.resume", every=1)
-    run.step, run.train_seconds = 5, 10.0
+    run.step, run.train_seconds, run.train_cpu_seconds = 5, 10.0, 19.0
     stream = CyclingBatches(lambda k: [k, k, k])
     for _ in range(4):
         next(stream)
-    checkpoints.save(run, epoch=1, position=5, sources={"sst": stream}, seconds=2.5)
+    checkpoints.save(run, epoch=1, position=5, sources={"sst": stream}, seconds=2.5,
+                     cpu_seconds=4.5)
     progress = read_resume_state(tmp_path / "a.resume")["progress"]
     assert (progress["epoch"], progress["position"], progress["step"]) == (1, 5, 5)
     assert progress["train_seconds"] == 12.5 and run.train_seconds == 10.0
+    assert progress["train_cpu_seconds"] == 23.5 and run.train_cpu_seconds == 19.0
     assert progress["streams"] == {"sst": {"pass_index": 1, "position": 1}}
     assert not list(tmp_path.glob("*.tmp"))
 
@@ -58,3 +60,15 @@ def test_fast_forward_puts_each_stream_back(tmp_path: Path) -> None:
     stream = CyclingBatches(lambda k: [f"p{k}b{i}" for i in range(3)])
     assert run.fast_forward({"sst": stream}) == 4
     assert next(stream) == "p1b2"
+
+
+def test_a_state_saved_before_cpu_time_was_kept_resumes_with_none_counted(tmp_path: Path) -> None:
+    path = tmp_path / "a.resume"
+    checkpoints, run = _started(path, every=1)
+    run.step, run.train_seconds = 5, 10.0
+    checkpoints.save(run, epoch=1, cpu_seconds=3.0)
+    payload = read_resume_state(path)
+    del payload["progress"]["train_cpu_seconds"]  # as a queue at an older commit wrote it
+    checkpointing.write_resume_state(path, payload)
+    _, resumed = _started(path, every=1)
+    assert (resumed.step, resumed.train_seconds, resumed.train_cpu_seconds) == (5, 10.0, 0.0)
