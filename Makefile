@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # or a local mirror folder (CI uses ../shared/data/cs224n).
 DATA_SOURCE ?= https://raw.githubusercontent.com/gpoesia/minbert-default-final-project/7ac8260577fc12a86c7aaf38918056c30054ef39/data
 # all-data: the committed study, regenerated from results/ without training (about a minute);
-# quick trains a small study (about 20 minutes on 2 cores); smoke checks the pipeline.
+# quick trains a small study (about 35 minutes on 2 cores); smoke checks the pipeline.
 PROFILE ?= all-data
 # The Quora split: carved from quora-dev.csv (the split every committed result was trained on,
 # so `make study` finds them whatever the source holds) or auto (the official one when the
