@@ -16,7 +16,7 @@ import shlex
 import numpy as np
 
 from minbert_lab.analysis.overview import train_labels
-from minbert_lab.analysis.recipe import confirmation_table, screen_table
+from minbert_lab.analysis.recipe import COST_NOTE, confirmation_table, screen_table
 from minbert_lab.durations import duration
 from minbert_lab.experiments.queue import (
     confirmation_plan,
@@ -72,7 +72,8 @@ def lever_screen_section(study: StudySettings) -> Section:
         f"{SCREEN_PRECISION} (a screen, not a verdict: one seed, and {SCREEN_PRECISION} "
         "numbers do not compare with the fp32 tables); score gain by the paired bootstrap "
         "over the dev examples; per-task gains are differences of one run; training minutes "
-        "as each run timed itself. " + (f"{hint}. " if hint else "") + study.caption_note())
+        f"as each run timed itself; {COST_NOTE}. " + (f"{hint}. " if hint else "")
+        + study.caption_note())
     helps = table[table["verdict"] == "helps"]["lever"].tolist()
     sst = table[table["sst gain"] >= PROMISING_SST_GAIN]["lever"].tolist()
     promising = list(dict.fromkeys(helps + sst))
@@ -119,7 +120,7 @@ def lever_confirmation_section(study: StudySettings, recipe: list[dict]) -> Sect
         "stored seeds (column seeds: with / without) in the profile's precision, by the "
         "verdict test (seeds and dev examples resampled together); per-task gains are "
         "differences of the means over seeds; training minutes per run, as each run timed "
-        "itself. " + study.caption_note())
+        f"itself; {COST_NOTE}. " + study.caption_note())
     kept = table[table["verdict"] == "helps"]["lever"].tolist()
     reading = ("**Kept:** " + "; ".join(kept) + " (a significant score gain over seeds)."
                if kept else "**No lever is kept:** none raises the score significantly over "

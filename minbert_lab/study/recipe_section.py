@@ -14,6 +14,7 @@ import pandas as pd
 
 from minbert_lab.analysis.ensemble import ensemble
 from minbert_lab.analysis.recipe import (
+    COST_NOTE,
     ablation_table,
     combined_single_task,
     multitask_claims,
@@ -168,7 +169,8 @@ def recipe_section(study: StudySettings, recipe: RecipeRuns) -> Section:
         f"and dev examples resampled together); {DETECTABLE} {note}")
     ablations.attrs["caption"] = (
         "What each lever is worth: the recipe minus the recipe without it, both seed 0, by the "
-        f"verdict test over the dev examples; per-task gains are differences of one run. {note}")
+        f"verdict test over the dev examples; per-task gains are differences of one run; "
+        f"{COST_NOTE}. {note}")
     claims.attrs["caption"] = (
         "The paper's section-5 claims: each multitask model's runs against the single-task "
         f"references' runs, by the verdict test. {note}")

@@ -73,7 +73,22 @@ def test_a_confirmation_compares_every_seed_of_each_side() -> None:
     assert (row["lever"], row["seeds"]) == ("4 epochs", "2 / 3")
     assert row["sst gain"] == pytest.approx(0.55 - recipe[0]["metrics"]["sst_acc"])
     assert row["para gain"] == 0 and row["time cost"] == "2.00x"
+    assert row["cost from"] == "wall clock"  # the fake runs carry no CPU time
     assert row["low"] <= row["score gain"] <= row["high"]
+
+
+def test_a_levers_time_cost_is_from_cpu_time_when_every_run_has_it() -> None:
+    recipe = [fake_result(seed=s) for s in range(2)]
+    lever = [fake_result(seed=s) for s in range(2)]
+    for runs, cpu in ((recipe, 4.0), (lever, 6.0)):
+        for run in runs:  # lever seed 0 was paused for a while: its wall clock says 10x
+            run["timings"] = {**run["timings"], "train_cpu_seconds": cpu}
+    lever[0]["timings"]["train_seconds"] = 10 * recipe[0]["timings"]["train_seconds"]
+    row = confirmation_table(recipe, {"with 4 epochs": lever}, resamples=50).iloc[0]
+    assert (row["time cost"], row["cost from"]) == ("1.50x", "CPU time")
+    del recipe[1]["timings"]["train_cpu_seconds"]  # a run stored before CPU time was kept
+    row = confirmation_table(recipe, {"with 4 epochs": lever}, resamples=50).iloc[0]
+    assert (row["time cost"], row["cost from"]) == ("5.50x", "wall clock")
 
 
 def test_zero_shot_reading_names_the_rows_below_it() -> None:
