@@ -36,11 +36,12 @@ def cost_frame(results: Mapping[str, dict]) -> pd.DataFrame:
     """One row per result: what it trained, its main metric, and what it cost.
 
     Columns: ``label, group, encoding, metric, value, train s/epoch, train CPU s/epoch,
-    train examples/s, eval examples/s, parameters, cached``. ``group`` is the task (single-task
+    train examples/s, eval examples/s, parameters, CPU, cached``. ``group`` is the task (single-task
     runs) or ``"multitask"``; ``metric`` is the task's metric, or the composite score.
     ``train s/epoch`` is wall clock, so it counts any time the process was paused;
     ``train CPU s/epoch`` (all threads, pauses excluded) is empty for results stored before it
-    was kept.
+    was kept; ``CPU`` is the processor that finished the run, empty for results stored before
+    it was kept (their commit messages name it).
     """
     rows = []
     for label, result in results.items():
@@ -63,6 +64,7 @@ def cost_frame(results: Mapping[str, dict]) -> pd.DataFrame:
             "eval examples/s": round(dev / timings["eval_seconds"], 1)
             if timings.get("eval_seconds") else None,
             "parameters": result.get("model", {}).get("parameters"),
+            "CPU": result.get("environment", {}).get("cpu"),
             "cached": result.get("cached", False),
         })
     return pd.DataFrame(rows)

@@ -23,7 +23,8 @@ def result_record(trainee: Trainee, run: RunProgress, *, data_dir: Path | str,
     Keys: ``config``, ``metrics`` (the best epoch by dev composite), ``history`` (per-step
     training loss per task; per-epoch dev metrics; the conflict probe's records when it ran),
     ``predictions`` (the best epoch's dev predictions), ``timings``, ``model``,
-    ``environment`` (library, git commit, torch, device, threads), ``data`` (split, sizes,
+    ``environment`` (library, git commit, torch, device, threads, the CPU that finished the
+    run), ``data`` (split, sizes,
     truncated examples) and ``resumed_at_steps`` (empty for a run trained in one go); with
     ``config.train_outputs``, ``train_outputs`` (the final model's outputs on the training set,
     ``training.evaluation.train_outputs``).
@@ -52,6 +53,7 @@ def result_record(trainee: Trainee, run: RunProgress, *, data_dir: Path | str,
             "torch": torch.__version__,
             "device": str(device),
             "threads": torch.get_num_threads(),
+            "cpu": minbert_lab.cpu_model(),
             "python": platform.python_version(),
         },
         "data": {

@@ -19,6 +19,7 @@ def test_cost_frame_names_the_encoding_and_throughput():
         result["data"] = {"dev_examples": {t: 10 for t in result["config"]["tasks"]}}
         result["model"] = {"parameters": 1000}
     cross["timings"]["train_cpu_seconds"] = 7.0  # stored since CPU time was kept
+    cross["environment"] = {"cpu": "AMD EPYC"}  # stored since the CPU was kept
     frame = cost_frame({"S-CD": siamese, "CE": cross, "all": multitask})
     assert frame["encoding"].tolist() == ["Siamese", "cross-encoder", "cross-encoder"]
     assert frame["metric"].tolist() == ["para_acc", "para_acc", "score"]
@@ -26,6 +27,7 @@ def test_cost_frame_names_the_encoding_and_throughput():
     assert frame["train CPU s/epoch"].tolist()[1] == 3.5
     assert frame["train CPU s/epoch"].isna().tolist() == [True, False, True]
     assert frame["eval examples/s"].tolist() == [20.0, 20.0, 60.0]
+    assert frame["CPU"].fillna("").tolist() == ["", "AMD EPYC", ""]
     text = cost_reading(frame)
     says(text, "Quora paraphrase", "Siamese", "2.00x", "cross-encoder", "throughput")
     assert encoding({"sst": {"head": "linear"}}) == "none"

@@ -36,6 +36,7 @@ def test_timings_model_environment_and_data_say_what_produced_it(smoke_result: d
     assert environment["minbert_lab"] == minbert_lab.__version__
     assert environment["torch"] == torch.__version__ and environment["device"] == "cpu"
     assert {"code_version", "threads", "python"} <= set(environment)
+    assert environment["cpu"] == minbert_lab.cpu_model()  # the machine a timing comes from
     data = smoke_result["data"]
     assert data["train_examples"] == data["dev_examples"] == {"sst": 32, "para": 32, "sts": 32}
     assert set(data["truncated_train_examples"]) == {"sst", "para", "sts"}
