@@ -34,10 +34,12 @@ class Profile:
         return f"{train} train / {dev} dev examples per task"
 
     def summary(self) -> str:
-        """Sizes and recipe in one phrase, e.g. for a caption or a figure footer."""
+        """Sizes and recipe in one phrase, e.g. for a caption or a figure footer. The recipe is
+        the profile's default: a run may set its own epochs or precision (the recipe trains 3
+        epochs, the lever screen in bf16), and its table says so."""
         epochs = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
-        return (f"{self.name} profile ({self.sizes()}, {epochs}, batch {self.batch_size}, "
-                f"lr {self.lr:g}, {self.precision})")
+        return (f"{self.name} profile ({self.sizes()}; by default {epochs}, batch "
+                f"{self.batch_size}, lr {self.lr:g}, {self.precision})")
 
 
 PROFILES = {

@@ -36,6 +36,7 @@ from minbert_lab.experiments.seeds import run_seeds
 from minbert_lab.experiments.zero_shot import LABEL as ZERO_SHOT
 from minbert_lab.experiments.zero_shot import zero_shot
 from minbert_lab.metrics import METRIC_OF, METRICS
+from minbert_lab.profiles import PROFILES
 from minbert_lab.stats.significance import t_interval
 from minbert_lab.study.runs import grid_results, run_configs, run_seeded
 from minbert_lab.study.section import Section
@@ -163,7 +164,8 @@ def recipe_section(study: StudySettings, recipe: RecipeRuns) -> Section:
     note = study.caption_note()
     summary.attrs["caption"] = (
         "Means over seeds with 95% Student-t intervals (seeds: " + "; ".join(
-            f"{label} {n}" for label, n in seeds.items()) + f"). {note}")
+            f"{label} {n}" for label, n in seeds.items()) + f"). {_epochs_note(study)} "
+        f"{note}")
     comparisons.attrs["caption"] = (
         "The recipe minus each other model, by the verdict test (stats.significance: seeds "
         f"and dev examples resampled together); {DETECTABLE} {note}")
@@ -179,6 +181,14 @@ def recipe_section(study: StudySettings, recipe: RecipeRuns) -> Section:
     return Section(tables=[("recipe", summary), ("recipe-comparisons", comparisons),
                            ("recipe-ablations", ablations), ("multitask-claims", claims)],
                    reading=reading)
+
+
+def _epochs_note(study: StudySettings) -> str:
+    """The recipe's epochs against the profile's, which every other row trains."""
+    recipe = recipe_config(study.profile, checkpoint=study.checkpoint).resolved().epochs
+    return (f"Epochs: the recipe, alone or on one task at a time, {recipe}; our other rows "
+            f"the profile's {PROFILES[study.profile].epochs}; the paper its own (bert-base, 15 "
+            "epochs, GPU).")
 
 
 ONE_MODEL = "ours: the recipe (one encoder, three heads)"
@@ -237,7 +247,7 @@ def one_against_three(study: StudySettings) -> Section:
         "One model against three: means over the stored seeds with 95% Student-t intervals "
         f"(best single-task rows: {', '.join(f'{t} {b}' for t, b in question.best.items() if b)})"
         + (f"; not run yet: {', '.join(question.missing)}" if question.missing else "")
-        + "".join(f". {n}" for n in question.notes) + f". {note}")
+        + "".join(f". {n}" for n in question.notes) + f". {_epochs_note(study)} {note}")
     if len(comparisons):
         comparisons.attrs["caption"] = (
             "The recipe minus each three-model system, by the verdict test (seeds and dev "

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from minbert_lab.checkpoints import DEFAULT_CHECKPOINT, quora_caveat
+from minbert_lab.experiments.recipe import recipe_config
+from minbert_lab.profiles import PROFILES
 from minbert_lab.study.section import Section
 from minbert_lab.study.settings import StudySettings, committed_figures, repo_root
 
@@ -38,3 +40,14 @@ def test_a_table_saved_without_a_caption_gets_the_study_provenance(tmp_path: Pat
     Section(tables=[("bare", pd.DataFrame({"score": [0.5]}))]).save(study)
     _, caption = _table_and_caption(study.figures_dir / "bare.md")
     assert "smoke profile" in caption and quora_caveat(DEFAULT_CHECKPOINT) in caption
+
+
+@pytest.mark.parametrize("name", ["recipe.md", "one-against-three.md"])
+def test_the_recipe_tables_say_its_epochs_beside_the_profiles(name: str) -> None:
+    """The recipe trains more epochs than the profile's default, which every caption names."""
+    path = committed_figures(repo_root(Path(__file__)), "all-data") / name
+    _, caption = _table_and_caption(path)
+    recipe, default = recipe_config("all-data").epochs, PROFILES["all-data"].epochs
+    assert recipe != default  # else the note would say nothing
+    assert f"the recipe, alone or on one task at a time, {recipe}" in caption
+    assert f"by default {default} epochs" in caption
