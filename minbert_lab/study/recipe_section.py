@@ -187,8 +187,8 @@ def _epochs_note(study: StudySettings) -> str:
     """The recipe's epochs against the profile's, which every other row trains."""
     recipe = recipe_config(study.profile, checkpoint=study.checkpoint).resolved().epochs
     return (f"Epochs: the recipe, alone or on one task at a time, {recipe}; our other rows "
-            f"the profile's {PROFILES[study.profile].epochs}; the paper its own (bert-base, 15 "
-            "epochs, GPU).")
+            f"the profile's {PROFILES[study.profile].epochs}; the paper its own (bert-base, "
+            f"{PROFILES['full'].epochs} epochs, GPU).")  # full: the paper's recipe
 
 
 ONE_MODEL = "ours: the recipe (one encoder, three heads)"

@@ -24,10 +24,9 @@ def result_record(trainee: Trainee, run: RunProgress, *, data_dir: Path | str,
     training loss per task; per-epoch dev metrics; the conflict probe's records when it ran),
     ``predictions`` (the best epoch's dev predictions), ``timings``, ``model``,
     ``environment`` (library, git commit, torch, device, threads, the CPU that finished the
-    run), ``data`` (split, sizes,
-    truncated examples) and ``resumed_at_steps`` (empty for a run trained in one go); with
-    ``config.train_outputs``, ``train_outputs`` (the final model's outputs on the training set,
-    ``training.evaluation.train_outputs``).
+    run), ``data`` (split, sizes, truncated examples) and ``resumed_at_steps`` (empty for a run
+    trained in one go); with ``config.train_outputs``, ``train_outputs`` (the final model's
+    outputs on the training set, ``training.evaluation.train_outputs``).
     """
     config = trainee.config
     manifest = load_manifest(data_dir)
