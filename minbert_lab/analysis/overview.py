@@ -25,6 +25,7 @@ STS_BINS = (0, 1, 2, 3, 4, 5)
 _PAPER = PROFILES["full"]  # the full profile is the paper's recipe
 PAPER_SETUP = (f"bert-base-uncased, all data, batch {_PAPER.batch_size}, lr {_PAPER.lr:g}, "
                f"{_PAPER.epochs} epochs, on a GPU")
+PAPER_SHORT = f"bert-base, {_PAPER.epochs} epochs, GPU"  # the same, in a caption
 CHECKPOINT_NOTES = {
     DEFAULT_CHECKPOINT: (
         "all-MiniLM-L6-v2: a 6-layer, 384-wide BERT that was already trained as a sentence "

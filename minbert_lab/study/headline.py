@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from minbert_lab.analysis.overview import PAPER_SHORT
 from minbert_lab.analysis.verdicts import CLAIMS, Claim, reseed_table
 from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.experiments.recipe import PAPER_BEST, REFERENCES
@@ -69,7 +70,7 @@ def headline(study: StudySettings, recipe: RecipeRuns) -> Section:
         + (f"Not stored yet: {', '.join(name for name, runs in systems.items() if not runs)}. "
            if not all(systems.values()) else "")
         + "".join(f"{note.rstrip('.')}. " for note in question.notes)
-        + "The paper: bert-base, 15 epochs, GPU. " + study.caption_note())
+        + f"The paper: {PAPER_SHORT}. " + study.caption_note())
     results = {**table4, **systems, OUR_RUN_OF_PAPER_BEST: table4.get(PAPER_BEST, [])}
     # the ensemble is one averaged model, not runs of a seed: no claim is made of it
     results = {label: runs for label, runs in results.items() if runs and label != ENSEMBLE}

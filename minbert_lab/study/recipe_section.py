@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from minbert_lab.analysis.ensemble import ensemble
+from minbert_lab.analysis.overview import PAPER_SHORT
 from minbert_lab.analysis.recipe import (
     COST_NOTE,
     ablation_table,
@@ -187,8 +188,7 @@ def _epochs_note(study: StudySettings) -> str:
     """The recipe's epochs against the profile's, which every other row trains."""
     recipe = recipe_config(study.profile, checkpoint=study.checkpoint).resolved().epochs
     return (f"Epochs: the recipe, alone or on one task at a time, {recipe}; our other rows "
-            f"the profile's {PROFILES[study.profile].epochs}; the paper its own (bert-base, "
-            f"{PROFILES['full'].epochs} epochs, GPU).")  # full: the paper's recipe
+            f"the profile's {PROFILES[study.profile].epochs}; the paper its own ({PAPER_SHORT}).")
 
 
 ONE_MODEL = "ours: the recipe (one encoder, three heads)"
