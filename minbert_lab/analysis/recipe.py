@@ -10,7 +10,7 @@ the same resampled dev examples and the differences are averaged).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
@@ -20,6 +20,7 @@ from minbert_lab.stats.significance import (
     LEVEL,
     NOT_SIGNIFICANT,
     compare,
+    example_interval,
     paired_bootstrap,
     seed_summary,
 )
@@ -53,11 +54,25 @@ def combined_single_task(references: Mapping[str, dict]) -> dict:
 
 def recipe_summary(results: Mapping[str, Sequence[dict]],
                    paper: Mapping[str, Mapping[str, float]] | None = None,
-                   level: float = LEVEL) -> pd.DataFrame:
+                   level: float = LEVEL, *, one_model: Collection[str] = ()) -> pd.DataFrame:
     """One row per label: seeds, each metric's mean with its Student-t interval over seeds (a
     single run has none), and training minutes per run; then the paper's rows (numbers only).
+
+    Args:
+        one_model: labels whose one result is one model made of several runs (an ensemble:
+            ``members`` names their seeds). Its interval is over the dev examples
+            (``example_interval``: it has no seeds to vary), and ``seeds`` counts its members.
     """
     frame = seed_summary(results, METRICS, level)
+    for label in one_model:
+        if label not in results:
+            continue
+        (model,) = results[label]
+        row = frame.index[frame["label"] == label][0]
+        frame.loc[row, "seeds"] = len(model["members"])
+        for metric in METRICS:
+            _, low, high = example_interval(model, metric, level=level)
+            frame.loc[row, [f"{metric}_low", f"{metric}_high"]] = round(low, 4), round(high, 4)
     frame["train minutes"] = [
         round(sum(r["timings"]["train_seconds"] for r in runs) / len(runs) / 60, 1)
         for runs in results.values()]

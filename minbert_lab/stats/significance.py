@@ -148,13 +148,8 @@ def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.
     seeds = np.random.default_rng([seed, 1])  # its own stream: one run a side changes nothing
 
     def per_run(side: int, indices: dict[str, np.ndarray]) -> np.ndarray:  # (S, B)
-        parts = []
-        for task in tasks:
-            labels, predictions = data[task][0], data[task][side]
-            name = metric if metric == SST_MACRO_RECALL else METRIC_OF[task]
-            value = resampled(task, name, labels, predictions, indices[task])
-            parts.append(normalized(task, value) if metric == "score" else value)
-        return np.mean(parts, axis=0)
+        return resampled_metric(metric, {t: (data[t][0], data[t][side]) for t in tasks},
+                                indices)
 
     def drawn_mean(values: np.ndarray) -> np.ndarray:  # (S, B) -> (B,)
         return seed_draw_means(values, seeds)
@@ -173,6 +168,36 @@ def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.
     p_value = (1 + int(extreme.sum())) / (resamples + 1)
     return BootstrapDifference(metric, observed, float(low), float(high), p_value, resamples,
                                level, float(draws.std(ddof=1)))
+
+
+def resampled_metric(metric: str, arrays: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                     indices: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``metric`` of each run on each resample, ``(S, B)``, from ``arrays`` (task ->
+    ``labels (n,)``, ``predictions (S, n)``) and ``indices`` (task -> ``(B, n)`` row indices):
+    the composite of the tasks in ``arrays`` for ``"score"``."""
+    parts = []
+    for task, (labels, predictions) in arrays.items():
+        name = metric if metric == SST_MACRO_RECALL else METRIC_OF[task]
+        value = resampled(task, name, labels, predictions, indices[task])
+        parts.append(normalized(task, value) if metric == "score" else value)
+    return np.mean(parts, axis=0)
+
+
+def example_interval(result: dict, metric: str = "score", *, resamples: int = 2000,
+                     seed: int = 0, level: float = LEVEL) -> tuple[float, float, float]:
+    """One model's ``metric`` and its percentile bootstrap interval over the dev examples: the
+    dev set's noise alone, for a model with no seeds to average over (an ensemble of runs)."""
+    tasks = metric_tasks(metric, list(result["predictions"]))
+    arrays = {task: task_arrays([result], task)[:2] for task in tasks}
+    rng = np.random.default_rng(seed)
+    draws = []
+    for start in range(0, resamples, _CHUNK):
+        size = min(_CHUNK, resamples - start)
+        indices = {task: rng.integers(0, len(labels), (size, len(labels)))
+                   for task, (labels, _) in arrays.items()}
+        draws.append(resampled_metric(metric, arrays, indices)[0])
+    low, high = np.quantile(np.concatenate(draws), [(1 - level) / 2, (1 + level) / 2])
+    return metric_value(result, metric), float(low), float(high)
 
 
 def seed_draw_means(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:

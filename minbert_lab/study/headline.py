@@ -19,7 +19,7 @@ from minbert_lab.experiments.grids import grid_rows
 from minbert_lab.experiments.recipe import PAPER_BEST, REFERENCES
 from minbert_lab.experiments.zero_shot import zero_shot
 from minbert_lab.metrics import METRIC_OF
-from minbert_lab.stats.significance import t_interval
+from minbert_lab.stats.significance import example_interval, t_interval
 from minbert_lab.study.recipe_section import (
     BEST_SINGLE,
     ENSEMBLE,
@@ -67,6 +67,8 @@ def headline(study: StudySettings, recipe: RecipeRuns) -> Section:
         f"{SINGLE_TASK}: Tables 1-3's plain rows (SST cross entropy; the Quora and STS "
         f"cross-encoders); {BEST_SINGLE}: {best or 'none stored'}; {FAIR_SINGLE}: the "
         "recipe's own config on each task alone. "
+        + ("The ensemble row is one model (the recipe's seeds averaged): its interval is over "
+           "the dev examples, with no seed noise in it. " if systems[ENSEMBLE] else "")
         + (f"Not stored yet: {', '.join(name for name, runs in systems.items() if not runs)}. "
            if not all(systems.values()) else "")
         + "".join(f"{note.rstrip('.')}. " for note in question.notes)
@@ -101,10 +103,10 @@ def _numbers(study: StudySettings, table4: dict[str, list[dict]],
                          table4[best], study.seeds[0]))
     for label, runs in systems.items():
         if label == ENSEMBLE and runs:
-            value = runs[0]["metrics"]["score"]
+            value, low, high = example_interval(runs[0], "score")
             rows.append({"result": label, "metric": "score", "paper": None,
-                         "ours, seed 0": "", "ours, over seeds": f"{value:.3f}",
-                         "seeds": f"{len(runs[0]['members'])}, averaged"})
+                         "ours, seed 0": "", "ours, over seeds": f"{value:.3f} [{low:.3f}, "
+                         f"{high:.3f}]", "seeds": f"{len(runs[0]['members'])}, averaged"})
         elif runs:
             rows.append(_row(label, "score", None, runs, study.seeds[0]))
     for task, (grid, label) in REFERENCES.items():

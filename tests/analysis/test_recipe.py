@@ -47,6 +47,17 @@ def test_summary_comparisons_and_reading_come_from_the_numbers() -> None:
     assert "reaches the 0.0 target" in text and "against single-task" in text
 
 
+def test_an_ensemble_row_counts_its_members_and_has_a_dev_example_interval() -> None:
+    recipe = [fake_result(seed=s) for s in range(3)]
+    averaged = {**recipe[0], "members": [0, 1, 2]}
+    summary = recipe_summary({"ours": recipe, "ensemble": [averaged]},
+                             one_model=["ensemble"]).set_index("label")
+    assert summary.loc["ensemble", "seeds"] == 3
+    # three identical fake seeds: no seed interval's width, but the dev examples still vary
+    assert summary.loc["ours", "score_low"] == summary.loc["ours", "score_high"]
+    assert summary.loc["ensemble", "score_low"] < summary.loc["ensemble", "score_high"]
+
+
 def test_ablations_and_claims_have_intervals_and_verdicts() -> None:
     recipe = fake_result(seed=0)
     table = ablation_table(recipe, {"without mean pooling": fake_result(seed=1),

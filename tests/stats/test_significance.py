@@ -13,6 +13,7 @@ from minbert_lab.metrics import SST_MACRO_RECALL
 from minbert_lab.stats.significance import (
     NOT_SIGNIFICANT,
     compare,
+    example_interval,
     marked_summary,
     metric_value,
     paired_bootstrap,
@@ -122,6 +123,27 @@ def test_one_run_a_side_is_the_bootstrap_over_dev_examples_alone():
                                          b[None].astype(float))}, "sst_acc", resamples=300,
                                 seed=7)
     assert (d.low, d.high) == tuple(np.quantile(diffs, [0.025, 0.975]))
+
+
+def _one_model(labels: np.ndarray, predictions: np.ndarray) -> dict:
+    stored = {"ids": list(range(len(labels))), "labels": labels.tolist(),
+              "predictions": predictions.tolist()}
+    return {"metrics": {"para_acc": float((labels == predictions).mean())},
+            "predictions": {"para": stored}}
+
+
+def test_one_models_interval_is_the_dev_sets_binomial_noise():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 2, 1_000).astype(float)
+    predictions = np.where(rng.random(1_000) < 0.8, labels, 1 - labels)
+    model = _one_model(labels, predictions)
+    accuracy, low, high = example_interval(model, "para_acc", resamples=2000)
+    assert accuracy == (labels == predictions).mean()
+    half = 1.96 * math.sqrt(accuracy * (1 - accuracy) / 1_000)  # the normal approximation
+    assert (high - low) / 2 == pytest.approx(half, rel=0.1)
+    assert low < accuracy < high
+    perfect = _one_model(labels, labels)
+    assert example_interval(perfect, "para_acc", resamples=200) == (1.0, 1.0, 1.0)
 
 
 def test_a_real_difference_is_significant_and_no_difference_is_not():
