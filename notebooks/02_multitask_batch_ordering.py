@@ -120,9 +120,10 @@ section
 # The study's question: does one encoder with three heads beat three models each fine-tuned on
 # its own task? The fair three-model system is the recipe itself trained on one task at a time
 # (same heads, schedule and epochs); beside it the best single-task rows of Tables 1–3, an
-# ensemble of the recipe's seeds (their dev outputs averaged, no retraining) and the paper's
-# best. Then the recipe against each three-model system, by the verdict test. A system whose
-# runs are not stored yet is named under the table.
+# ensemble of the recipe's seeds and one of the fair three-model system's seeds (their dev
+# outputs averaged, no retraining: the pair at equal training) and the paper's best. Then the
+# recipe against each three-model system, and the two ensembles against each other, by the
+# verdict test. A system whose runs are not stored yet is named under the table.
 
 # %%
 question = one_against_three(study)

@@ -40,7 +40,7 @@ def ensemble(results: Sequence[dict]) -> dict:
     metrics["score"] = composite(metrics)
     return {"metrics": metrics, "predictions": predictions,
             "timings": {"train_seconds": sum(r["timings"]["train_seconds"] for r in results)},
-            "members": [r["config"]["seed"] for r in results if "config" in r]}
+            "members": [r["config"]["seed"] for r in results if "seed" in r.get("config", {})]}
 
 
 def _average(task: str, stored: list[dict], results: Sequence[dict]

@@ -40,12 +40,17 @@ MULTITASK_CLAIMS = (
 
 def combined_single_task(references: Mapping[str, dict]) -> dict:
     """The three single-task references as one result: each task's dev predictions and metric
-    from its own model, the composite over the three, their training time summed, and their
-    seed (``config.seed``) when they share one."""
+    from its own model, the composite over the three, their training time summed, each task's
+    config (``config.tasks``, where every reference has its config) and their seed
+    (``config.seed``) when they share one."""
     metrics = {METRIC_OF[t]: float(r["metrics"][METRIC_OF[t]]) for t, r in references.items()}
     metrics["score"] = composite(metrics)
-    seeds = {r["config"]["seed"] for r in references.values() if "config" in r}
-    return {**({"config": {"seed": seeds.pop()}} if len(seeds) == 1 else {}),
+    configs = {t: r["config"] for t, r in references.items() if "config" in r}
+    seeds = {c["seed"] for c in configs.values()}
+    tasks = {t: c["tasks"][t] for t, c in configs.items() if t in c.get("tasks", {})}
+    config = {**({"seed": seeds.pop()} if len(seeds) == 1 else {}),
+              **({"tasks": tasks} if len(tasks) == len(references) else {})}
+    return {**({"config": config} if config else {}),
             "metrics": metrics,
             "predictions": {t: r["predictions"][t] for t, r in references.items()},
             "timings": {"train_seconds": sum(r["timings"]["train_seconds"]
@@ -230,20 +235,24 @@ def one_against_three_reading(comparisons: pd.DataFrame, recipe: str) -> str:
     scores = comparisons[comparisons["metric"] == "score"]
     if scores.empty:
         return ""
-    beaten = scores[scores["verdict"] == recipe]["b"].tolist()
+    recipes = scores[scores["a"] == recipe]
+    beaten = recipes[recipes["verdict"] == recipe]["b"].tolist()
     answer = ("**One model beats three:** significantly, against " + "; ".join(beaten) + "."
               if beaten else
               "**One model beating three is not shown:** no three-model system scores "
               "significantly below the recipe; with these runs the test could find a "
-              f"difference of about {scores['detectable'].min():.3f} or more.")
+              f"difference of about {recipes['detectable'].min():.3f} or more.")
     return "\n".join([answer, *(_comparison_line(c, recipe) for _, c in scores.iterrows())])
 
 
 def _comparison_line(c: pd.Series, recipe: str) -> str:
-    """One comparison of the recipe (``a``) with ``b``, as a bullet of a reading."""
-    verdict = ("better" if c["verdict"] == recipe else NOT_SIGNIFICANT
+    """One comparison of ``a`` with ``b`` (``a`` named where it is not the recipe), as a
+    bullet of a reading."""
+    verdict = ("better" if c["verdict"] == c["a"] else NOT_SIGNIFICANT
                if c["verdict"] == NOT_SIGNIFICANT else "worse")
-    return (f"- against {c['b']}: {c['difference']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}], "
+    who = "" if c["a"] == recipe else f"{c['a']} "
+    return (f"- {who}against {c['b']}: {c['difference']:+.4f} [{c['low']:+.4f}, "
+            f"{c['high']:+.4f}], "
             f"p = {c['p_value']:.3f}: {verdict}"
             + (f" (detectable: {c['detectable']:.3f})" if "detectable" in c else "") + ".")
 

@@ -23,6 +23,8 @@ from minbert_lab.stats.significance import example_interval, t_interval
 from minbert_lab.study.recipe_section import (
     BEST_SINGLE,
     ENSEMBLE,
+    ENSEMBLES,
+    FAIR_ENSEMBLE,
     FAIR_SINGLE,
     ONE_MODEL,
     SINGLE_TASK,
@@ -58,6 +60,7 @@ def headline(study: StudySettings, recipe: RecipeRuns) -> Section:
                ENSEMBLE: question.results.get(ENSEMBLE, []),
                SINGLE_TASK: recipe.single_task(),
                FAIR_SINGLE: question.results.get(FAIR_SINGLE, []),
+               FAIR_ENSEMBLE: question.results.get(FAIR_ENSEMBLE, []),
                BEST_SINGLE: question.results.get(BEST_SINGLE, [])}
     numbers = _numbers(study, table4, paper4, systems)
     best = "; ".join(f"{task} {label}" for task, label in question.best.items() if label)
@@ -67,15 +70,17 @@ def headline(study: StudySettings, recipe: RecipeRuns) -> Section:
         f"{SINGLE_TASK}: Tables 1-3's plain rows (SST cross entropy; the Quora and STS "
         f"cross-encoders); {BEST_SINGLE}: {best or 'none stored'}; {FAIR_SINGLE}: the "
         "recipe's own config on each task alone. "
-        + ("The ensemble row is one model (the recipe's seeds averaged): its interval is over "
-           "the dev examples, with no seed noise in it. " if systems[ENSEMBLE] else "")
+        + ("An ensemble row is one model (a system's seeds averaged): its interval is over "
+           "the dev examples, with no seed noise in it. "
+           if any(systems[label] for label in ENSEMBLES) else "")
         + (f"Not stored yet: {', '.join(name for name, runs in systems.items() if not runs)}. "
            if not all(systems.values()) else "")
         + "".join(f"{note.rstrip('.')}. " for note in question.notes)
         + f"The paper: {PAPER_SHORT}. " + study.caption_note())
     results = {**table4, **systems, OUR_RUN_OF_PAPER_BEST: table4.get(PAPER_BEST, [])}
-    # the ensemble is one averaged model, not runs of a seed: no claim is made of it
-    results = {label: runs for label, runs in results.items() if runs and label != ENSEMBLE}
+    # an ensemble is one averaged model, not runs of a seed: no claim is made of it
+    results = {label: runs for label, runs in results.items()
+               if runs and label not in ENSEMBLES}
     claims = pd.concat([
         reseed_table(results, "4", profile=study.profile, claims=CLAIMS["4"][:1],
                      paper=paper4, seed=study.seeds[0]),
@@ -102,7 +107,7 @@ def _numbers(study: StudySettings, table4: dict[str, list[dict]],
         rows.append(_row(f"{BEST_OF_TABLE4} ({best})", "score", paper4[best].get("score"),
                          table4[best], study.seeds[0]))
     for label, runs in systems.items():
-        if label == ENSEMBLE and runs:
+        if label in ENSEMBLES and runs:
             value, low, high = example_interval(runs[0], "score")
             rows.append({"result": label, "metric": "score", "paper": None,
                          "ours, seed 0": "", "ours, over seeds": f"{value:.3f} [{low:.3f}, "

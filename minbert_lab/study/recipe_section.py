@@ -195,6 +195,9 @@ ONE_MODEL = "ours: the recipe (one encoder, three heads)"
 FAIR_SINGLE = "the recipe on one task at a time (three models)"
 BEST_SINGLE = "the best single-task rows of Tables 1-3 (three models)"
 ENSEMBLE = "ensemble: the recipe's seeds averaged"
+FAIR_ENSEMBLE = "ensemble: the recipe on one task at a time, its seeds averaged"
+# Each ensemble row and the system whose seeds it averages: the fair pair at equal training.
+ENSEMBLES = {ENSEMBLE: ONE_MODEL, FAIR_ENSEMBLE: FAIR_SINGLE}
 # Each task's single-task grid and the metric its best row is picked by.
 SINGLE_TASK_GRIDS = {"sst": "1", "para": "2", "sts": "3"}
 
@@ -212,8 +215,8 @@ class OneAgainstThree:
 def one_against_three_runs(study: StudySettings) -> OneAgainstThree:
     """The recipe over its seeds, the recipe trained on each task alone (same heads, schedule
     and epochs: the fair comparison), the best single-task rows of Tables 1-3 (by mean over the
-    study's seeds) and an ensemble of the recipe's seeds: run or loaded (loaded only in a study
-    that does not train)."""
+    study's seeds) and ``ENSEMBLES``, the recipe's seeds and the fair models' seeds each
+    averaged as one model: run or loaded (loaded only in a study that does not train)."""
     recipe = run_seeds({ONE_MODEL: recipe_config(study.profile, checkpoint=study.checkpoint)},
                        RECIPE_SEEDS, data_dir=study.data_dir, runs_dir=study.runs_dir,
                        progress=study.progress, stored_only=not study.train)[ONE_MODEL]
@@ -222,10 +225,11 @@ def one_against_three_runs(study: StudySettings) -> OneAgainstThree:
     results = {ONE_MODEL: recipe, FAIR_SINGLE: fair_single_task_runs(study),
                BEST_SINGLE: _per_seed(best)}
     notes = []
-    try:
-        results[ENSEMBLE] = [ensemble(recipe)] if recipe else []
-    except ValueError as err:
-        notes.append(f"No ensemble row: {err}")
+    for label, system in ENSEMBLES.items():
+        try:
+            results[label] = [ensemble(results[system])] if results[system] else []
+        except ValueError as err:
+            notes.append(f"No ensemble row for {system}: {err}")
     missing = [label for label, runs in results.items() if not runs]
     return OneAgainstThree({label: runs for label, runs in results.items() if runs},
                            {task: label for task, (label, _) in best.items()}, missing, notes)
@@ -238,25 +242,30 @@ def one_against_three(study: StudySettings) -> Section:
     and named."""
     question = one_against_three_runs(study)
     results = question.results
-    summary = recipe_summary(results, paper=paper_best_numbers(study), one_model=[ENSEMBLE])
-    comparisons = (recipe_comparisons(ONE_MODEL, {k: v for k, v in results.items()
-                                                  if k != ENSEMBLE})
-                   if ONE_MODEL in results and len(results) > 1 else pd.DataFrame())
+    summary = recipe_summary(results, paper=paper_best_numbers(study), one_model=ENSEMBLES)
+    systems = {k: v for k, v in results.items() if k not in ENSEMBLES}
+    ensembles = {k: v for k, v in results.items() if k in ENSEMBLES}
+    comparisons = pd.concat([
+        recipe_comparisons(ONE_MODEL, systems) if ONE_MODEL in systems else pd.DataFrame(),
+        recipe_comparisons(ENSEMBLE, ensembles) if ENSEMBLE in ensembles else pd.DataFrame()],
+        ignore_index=True)
     note = study.caption_note()
     summary.attrs["caption"] = (
         "One model against three: means over the stored seeds with 95% Student-t intervals "
         f"(best single-task rows: {', '.join(f'{t} {b}' for t, b in question.best.items() if b)})"
-        + ("; the ensemble row is one model that averages the recipe's seeds (SST and Quora "
+        + ("; an ensemble row is one model that averages a system's seeds (SST and Quora "
            "probabilities, STS ratings): its 95% interval is over the dev examples (a "
            "percentile bootstrap, with no seed noise in it) and its train minutes are its "
            "seeds' together"
-           if ENSEMBLE in results else "")
+           if ensembles else "")
         + (f"; not run yet: {', '.join(question.missing)}" if question.missing else "")
         + "".join(f". {n}" for n in question.notes) + f". {_epochs_note(study)} {note}")
     if len(comparisons):
         comparisons.attrs["caption"] = (
             "The recipe minus each three-model system, by the verdict test (seeds and dev "
-            f"examples resampled together); {DETECTABLE} {note}")
+            "examples resampled together)"
+            + ("; the two ensembles, one model each, over the dev examples only"
+               if len(ensembles) > 1 else "") + f"; {DETECTABLE} {note}")
     reading = (one_against_three_reading(comparisons, ONE_MODEL) if len(comparisons) else "")
     return Section(tables=[("one-against-three", summary)]
                    + ([("one-against-three-tests", comparisons)] if len(comparisons) else []),

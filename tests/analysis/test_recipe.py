@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from fake_runs import fake_result
 
+from minbert_lab.analysis.ensemble import ensemble
 from minbert_lab.analysis.recipe import (
     ablation_table,
     combined_single_task,
@@ -45,6 +46,22 @@ def test_summary_comparisons_and_reading_come_from_the_numbers() -> None:
     assert np.all(comparisons["low"] <= comparisons["high"])
     text = recipe_reading(summary, "ours", comparisons, target=0.0)
     assert "reaches the 0.0 target" in text and "against single-task" in text
+
+
+def test_three_single_task_models_per_seed_ensemble_like_one_model() -> None:
+    def three_models(seed: int) -> dict:
+        refs = {t: _single(t, seed) for t in ("sst", "para", "sts")}
+        sst = refs["sst"]["predictions"]["sst"]
+        refs["sst"]["predictions"] = {"sst": {**sst, "probabilities": np.eye(5)[
+            np.asarray(sst["predictions"])].tolist()}}
+        return combined_single_task(refs)
+
+    runs = [three_models(seed) for seed in (0, 1)]
+    assert runs[0]["config"]["tasks"]["para"]["loss"] == "bce"
+    averaged = ensemble(runs)
+    assert averaged["members"] == [0, 1]
+    # two members with the same outputs average to either one
+    assert averaged["metrics"] == ensemble(runs[:1])["metrics"]
 
 
 def test_an_ensemble_row_counts_its_members_and_has_a_dev_example_interval() -> None:
