@@ -25,7 +25,7 @@ the test optimistic about seed noise.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,18 +156,24 @@ def paired_bootstrap_arrays(data: Mapping[str, tuple[np.ndarray, np.ndarray, np.
 
     whole = {t: np.arange(len(data[t][0]))[None] for t in tasks}
     observed = float(per_run(1, whole).mean() - per_run(2, whole).mean())
-    draws = []
-    for start in range(0, resamples, _CHUNK):
-        size = min(_CHUNK, resamples - start)
-        indices = {t: examples.integers(0, len(data[t][0]), (size, len(data[t][0])))
-                   for t in tasks}
-        draws.append(drawn_mean(per_run(1, indices)) - drawn_mean(per_run(2, indices)))
-    draws = np.concatenate(draws)
+    draws = np.concatenate([
+        drawn_mean(per_run(1, indices)) - drawn_mean(per_run(2, indices))
+        for indices in resample_chunks(examples, {t: len(data[t][0]) for t in tasks},
+                                       resamples)])
     low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
     extreme = np.abs(draws - observed) >= abs(observed) - 1e-12
     p_value = (1 + int(extreme.sum())) / (resamples + 1)
     return BootstrapDifference(metric, observed, float(low), float(high), p_value, resamples,
                                level, float(draws.std(ddof=1)))
+
+
+def resample_chunks(rng: np.random.Generator, sizes: Mapping[str, int],
+                    resamples: int) -> Iterator[dict[str, np.ndarray]]:
+    """``resamples`` bootstrap resamples of each task's ``sizes[task]`` dev examples, drawn
+    with replacement, in chunks of at most ``_CHUNK``: task -> ``(chunk, n)`` row indices."""
+    for start in range(0, resamples, _CHUNK):
+        chunk = min(_CHUNK, resamples - start)
+        yield {task: rng.integers(0, n, (chunk, n)) for task, n in sizes.items()}
 
 
 def resampled_metric(metric: str, arrays: Mapping[str, tuple[np.ndarray, np.ndarray]],
@@ -189,14 +195,11 @@ def example_interval(result: dict, metric: str = "score", *, resamples: int = 20
     dev set's noise alone, for a model with no seeds to average over (an ensemble of runs)."""
     tasks = metric_tasks(metric, list(result["predictions"]))
     arrays = {task: task_arrays([result], task)[:2] for task in tasks}
-    rng = np.random.default_rng(seed)
-    draws = []
-    for start in range(0, resamples, _CHUNK):
-        size = min(_CHUNK, resamples - start)
-        indices = {task: rng.integers(0, len(labels), (size, len(labels)))
-                   for task, (labels, _) in arrays.items()}
-        draws.append(resampled_metric(metric, arrays, indices)[0])
-    low, high = np.quantile(np.concatenate(draws), [(1 - level) / 2, (1 + level) / 2])
+    sizes = {task: len(labels) for task, (labels, _) in arrays.items()}
+    draws = np.concatenate([
+        resampled_metric(metric, arrays, indices)[0]
+        for indices in resample_chunks(np.random.default_rng(seed), sizes, resamples)])
+    low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
     return metric_value(result, metric), float(low), float(high)
 
 
